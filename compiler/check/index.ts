@@ -1,0 +1,161 @@
+// Name resolution and type checking of a whole policy: AST → CheckedPolicy, or every error found.
+import type { Policy, Target, Expr, Span, ConstDecl } from "../../grammar/ast.js";
+import { BUILTIN_ARGS, type TypeDesc } from "../../runtime/policy/types.js";
+import { checkPattern } from "../../stdlib/patterns.js";
+import { diag, hasErrors, type Diagnostic } from "../diagnostics.js";
+import type { CheckedPolicy, CheckedRule, TargetSel, Ty, Value } from "../ir.js";
+import { ExprChecker } from "./expr.js";
+import { TypeResolver } from "./types.js";
+
+export interface CheckResult { checked: CheckedPolicy | null; diagnostics: Diagnostic[] }
+
+export function check(policy: Policy, source: string, file: string): CheckResult {
+  const out: Diagnostic[] = [];
+  const types = new TypeResolver(policy.types, out);
+  const typeTable = types.all();
+
+  const tools: CheckedPolicy["tools"] = [];
+  for (const t of policy.tools) {
+    if (tools.some((x) => x.name === t.name)) { out.push(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span)); continue; }
+    const param = types.resolve(t.param);
+    if (param) tools.push({ name: t.name, param });
+  }
+  const pipes: CheckedPolicy["pipes"] = [];
+  for (const p of policy.pipes) {
+    if (pipes.some((x) => x.name === p.name)) { out.push(diag("E0201", `pipe \`${p.name}\` is declared twice`, p.span)); continue; }
+    if (!Number.isInteger(p.capacity) || p.capacity < 1 || p.capacity > 1_000_000) {
+      out.push(diag("E0501", `pipe capacity must be a whole number from 1 to 1000000, not ${p.capacity}`, p.span));
+      continue;
+    }
+    const carries = types.resolve(p.carries);
+    if (carries) pipes.push({ name: p.name, from: p.from, to: p.to, carries, capacity: p.capacity });
+  }
+  const consts = resolveConsts(policy.consts, out);
+
+  const selOf = (t: Target): TargetSel | null => targetSel(t, tools, pipes, policy.tools.map((x) => x.name), policy.pipes.map((x) => x.name), out);
+  const condOf = (sel: TargetSel, targetText: string, when: Expr | null) =>
+    when ? new ExprChecker({ argsTy: argsType(sel, tools, pipes), targetText, consts, out }).condition(when) : null;
+
+  const rules: CheckedRule[] = [];
+  const ids = new Map<string, Span>();
+  policy.rules.forEach((r, index) => {
+    const id = r.id ?? `${policy.name}:${r.span.line}`;
+    const prev = ids.get(id);
+    if (prev) out.push(diag("E0205", `rule id \`${id}\` is already used by the rule at line ${prev.line}`, r.idSpan ?? r.span));
+    else ids.set(id, r.idSpan ?? r.span);
+    const sel = selOf(r.target);
+    const targetText = source.slice(r.target.span.offset, r.target.span.endOffset);
+    const cond = condOf(sel ?? { kind: "any" }, targetText, r.when);
+    if (sel) rules.push({ index, id, effect: r.effect, target: sel, targetText, cond, span: r.span });
+  });
+
+  const limits: CheckedPolicy["limits"] = [];
+  for (const l of policy.limits) {
+    const sel = selOf(l.target);
+    if (!Number.isInteger(l.count) || l.count < 1) { out.push(diag("E0502", `a limit count must be a positive whole number, not ${l.count}`, l.span)); continue; }
+    if (!(l.windowMs > 0)) { out.push(diag("E0502", "a limit window must be positive", l.span)); continue; }
+    if (sel) limits.push({ target: sel, targetText: source.slice(l.target.span.offset, l.target.span.endOffset), count: l.count, window: l.window, windowMs: l.windowMs, span: l.span });
+  }
+
+  const asserts: CheckedPolicy["asserts"] = [];
+  for (const a of policy.asserts) {
+    const sel = selOf(a.target);
+    const targetText = source.slice(a.target.span.offset, a.target.span.endOffset);
+    const cond = condOf(sel ?? { kind: "any" }, targetText, a.when);
+    if (sel) asserts.push({ target: sel, targetText, cond, span: a.span });
+  }
+
+  if (hasErrors(out)) return { checked: null, diagnostics: out };
+  return {
+    checked: {
+      name: policy.name, version: policy.version, file, source, onViolation: policy.onViolation,
+      types: typeTable, tools, pipes, consts: Object.fromEntries(consts), rules, limits, asserts,
+    },
+    diagnostics: out,
+  };
+}
+
+function resolveConsts(decls: readonly ConstDecl[], out: Diagnostic[]): Map<string, { ty: Ty; value: Value }> {
+  const byName = new Map<string, ConstDecl>();
+  for (const c of decls) {
+    if (byName.has(c.name) || ["agent", "args", "target"].includes(c.name)) out.push(diag("E0201", `const \`${c.name}\` is declared twice or shadows a built-in name`, c.span));
+    else byName.set(c.name, c);
+  }
+  const done = new Map<string, { ty: Ty; value: Value }>();
+  const visiting = new Set<string>();
+  const visit = (c: ConstDecl): void => {
+    if (done.has(c.name) || visiting.has(c.name)) return;
+    visiting.add(c.name);
+    // Consts may name other consts: resolve those first so the checker sees their values.
+    for (const n of namesIn(c.value)) {
+      const d = byName.get(n);
+      if (d && visiting.has(n)) { out.push(diag("E0208", `const \`${c.name}\` depends on itself through \`${n}\``, c.span)); visiting.delete(c.name); return; }
+      if (d) visit(d);
+    }
+    const r = new ExprChecker({ argsTy: null, targetText: "a const", consts: done, out }).expr(c.value);
+    visiting.delete(c.name);
+    if (!r) return;
+    if (r.op !== "const") { out.push(diag("E0208", `const \`${c.name}\` must be a literal or a list of literals`, c.value.span)); return; }
+    done.set(c.name, { ty: r.ty, value: r.value });
+  };
+  for (const c of byName.values()) visit(c);
+  return done;
+}
+
+function namesIn(e: Expr): string[] {
+  switch (e.kind) {
+    case "ident": return [e.name];
+    case "list": return e.items.flatMap(namesIn);
+    case "unary": return namesIn(e.operand);
+    default: return [];
+  }
+}
+
+function targetSel(
+  t: Target, tools: CheckedPolicy["tools"], pipes: CheckedPolicy["pipes"],
+  toolNames: string[], pipeNames: string[], out: Diagnostic[],
+): TargetSel | null {
+  switch (t.kind) {
+    case "fs": {
+      const e = checkPattern("path", t.glob);
+      if (e) { out.push(diag(e.code, `${e.message} (in ${JSON.stringify(t.glob)} at offset ${e.offset})`, t.span)); return null; }
+      return { kind: "fs", op: t.op, syscall: `fs.${t.op}`, glob: t.glob };
+    }
+    case "net": {
+      const e = checkPattern("url", t.glob);
+      if (e) { out.push(diag(e.code, `${e.message} (in ${JSON.stringify(t.glob)} at offset ${e.offset})`, t.span)); return null; }
+      return { kind: "net", glob: t.glob };
+    }
+    case "tool": {
+      if (t.name === "*") return { kind: "tool", name: "*", toolIndex: null };
+      const i = tools.findIndex((x) => x.name === t.name);
+      if (i < 0) {
+        // A tool whose type failed to resolve is declared; its error is already reported.
+        if (!toolNames.includes(t.name)) out.push(diag("E0203", `unknown tool \`${t.name}\` (declare it: tool ${t.name}({ … }))`, t.span));
+        return null;
+      }
+      return { kind: "tool", name: t.name, toolIndex: i };
+    }
+    case "pipe": {
+      const i = pipes.findIndex((x) => x.name === t.name);
+      if (i < 0) {
+        if (!pipeNames.includes(t.name)) out.push(diag("E0204", `unknown pipe \`${t.name}\``, t.span));
+        return null;
+      }
+      return { kind: "pipe", op: t.op, syscall: `pipe.${t.op}`, name: t.name, pipeIndex: i };
+    }
+    case "spawn": case "signal": case "checkpoint": return { kind: t.kind };
+    case "any": return { kind: "any" };
+  }
+}
+
+/** The type of `args` under a target, or null where the target has none. */
+export function argsType(sel: TargetSel, tools: CheckedPolicy["tools"], pipes: CheckedPolicy["pipes"]): TypeDesc | null {
+  switch (sel.kind) {
+    case "fs": return sel.op === "write" ? BUILTIN_ARGS["fs.write"]! : null;
+    case "net": return BUILTIN_ARGS["net.fetch"]!;
+    case "tool": return sel.toolIndex === null ? null : tools[sel.toolIndex]!.param;
+    case "pipe": return pipes[sel.pipeIndex]!.carries;
+    default: return null;
+  }
+}

@@ -1,0 +1,111 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { main } from "./main.js";
+import type { Io } from "./io.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function run(argv: string[], cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const io: Io = { out: (s) => out.push(s), err: (s) => err.push(s), color: false, cwd };
+  return main(argv, io).then((code) => ({ code, out, err }));
+}
+
+const POLICY = `policy shop {
+  tool buy({ item: string, price: number })
+  // small purchases only
+  @id("cheap") allow tool buy when args.price <= 100
+  deny tool buy when args.item == "gun"
+  assert never tool buy when args.item == "gun"
+}
+`;
+
+function workdir(): string {
+  const d = mkdtempSync(join(tmpdir(), "acpc-"));
+  writeFileSync(join(d, "shop.acp"), POLICY);
+  return d;
+}
+
+describe("acpc", () => {
+  it("compile writes a module with no imports and a manifest; inspect and eval read them", async () => {
+    const d = workdir();
+    const c = await run(["compile", "shop.acp", "-o", "out"], d);
+    expect(c.code).toBe(0);
+    const wasm = readFileSync(join(d, "out/shop.wasm"));
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(wasm))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(d, "out/shop.manifest.json"), "utf8"));
+    expect(manifest.rules.map((r: { id: string }) => r.id)).toEqual(["cheap", "shop:5"]);
+
+    const i = await run(["inspect", "out/shop.wasm", "--json"], d);
+    expect(i.code).toBe(0);
+    const info = JSON.parse(i.out.at(-1)!);
+    expect(info.imports).toEqual([]);
+    expect(info.hashMatches).toBe(true);
+    expect(info.manifest.costBound.steps).toBeGreaterThan(0);
+
+    const req = JSON.stringify({ agent: {}, syscall: "tool.call", target: "buy", args: { item: "gun", price: 5 } });
+    for (const file of ["out/shop.wasm", "shop.acp"]) {
+      const e = await run(["eval", file, "--request", req], d);
+      expect(e.code).toBe(0);
+      expect(JSON.parse(e.out.at(-1)!)).toEqual({ effect: "deny", rule: "shop:5", audit: [] });
+    }
+  });
+
+  it("a malformed policy gets every error with code, location and frame, and writes nothing", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "bad.acp"), "policy bad {\n  tool t({ a: number })\n  allow tool t when args.b > 1\n  allow tool u\n}\n");
+    const c = await run(["compile", "bad.acp", "-o", "out"], d);
+    expect(c.code).toBe(1);
+    const text = c.err.join("\n");
+    expect(text).toContain("bad.acp:3:21: error[E0303]");
+    expect(text).toContain("bad.acp:4:9: error[E0203]");
+    expect(text).toContain("3 |   allow tool t when args.b > 1");
+    expect(existsSync(join(d, "out/bad.wasm"))).toBe(false);
+    const j = await run(["check", "bad.acp", "--json"], d);
+    expect(JSON.parse(j.out.at(-1)!).results[0].diagnostics.map((x: { code: string }) => x.code)).toEqual(["E0303", "E0203"]);
+  });
+
+  it("test runs case files and ends with the summary line; exit 1 on a failure", async () => {
+    const d = workdir();
+    const cases = (effect: string) => JSON.stringify({ name: "shop", policyFile: "shop.acp", compileError: null, cases: [
+      { name: "cheap", request: { agent: {}, syscall: "tool.call", target: "buy", args: { item: "pen", price: 1 } }, expect: { effect: "allow", rule: "cheap" } },
+      { name: "dear", request: { agent: {}, syscall: "tool.call", target: "buy", args: { item: "car", price: 1e5 } }, expect: { effect } },
+    ] });
+    writeFileSync(join(d, "shop.cases.json"), cases("kill"));
+    const ok = await run(["test", "shop.cases.json"], d);
+    expect(ok.out.at(-1)).toBe("2 passed, 0 failed");
+    expect(ok.code).toBe(0);
+    writeFileSync(join(d, "shop.cases.json"), cases("allow"));
+    const bad = await run(["test", "."], d);
+    expect(bad.out.at(-1)).toBe("1 passed, 1 failed");
+    expect(bad.out.join("\n")).toContain("effect kill, expected allow");
+    expect(bad.code).toBe(1);
+  });
+
+  it("fmt --check fails on an unformatted file and fmt fixes it", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "shop.acp"), POLICY.replace("  tool buy", "tool   buy"));
+    expect((await run(["fmt", "--check", "shop.acp"], d)).code).toBe(1);
+    expect((await run(["fmt", "shop.acp"], d)).code).toBe(0);
+    expect((await run(["fmt", "--check", "shop.acp"], d)).code).toBe(0);
+    expect(readFileSync(join(d, "shop.acp"), "utf8")).toContain("// small purchases only");
+  });
+
+  it("usage errors exit 2", async () => {
+    const d = workdir();
+    expect((await run(["frobnicate"], d)).code).toBe(2);
+    expect((await run(["compile", "shop.acp"], d)).code).toBe(2);
+    expect((await run(["eval", "shop.acp"], d)).code).toBe(2);
+    expect((await run(["compile", "missing.acp", "-o", "x"], d)).code).toBe(2);
+    expect((await run(["test", "shop.acp", "--bogus"], d)).code).toBe(2);
+  });
+
+  it("the installed bin runs (built by npm install)", () => {
+    const out = execFileSync(process.execPath, [join(root, "bin/acpc.js"), "check", join(root, "policies")], { encoding: "utf8" });
+    expect(out).toMatch(/file\(s\) checked: ok/);
+  });
+});

@@ -1,0 +1,35 @@
+// The `acpc` command line: one file per verb under verbs/, this file only dispatches.
+import { checkVerb, compileVerb } from "./verbs/compile.js";
+import { evalVerb } from "./verbs/eval.js";
+import { fmtVerb } from "./verbs/fmt.js";
+import { inspectVerb } from "./verbs/inspect.js";
+import { testVerb } from "./verbs/test.js";
+import { EXIT, UsageError, processIo, type Io } from "./io.js";
+
+const USAGE = `usage: acpc <verb> [options]
+
+verbs:
+  compile <file|dir>... -o <dir>   compile policies to <name>.wasm + <name>.manifest.json
+  check <file|dir>...              parse, type-check and verify without writing anything
+  fmt [--check] <file|dir>...      rewrite policies in the canonical layout
+  test <file|dir>...               run conformance case files; ends with "N passed, N failed"
+  eval <policy.acp|module.wasm> --request <json|@file>   decide one request
+  inspect <module.wasm>            imports, exports, manifest and cost bound of a module
+
+every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
+
+type Verb = (argv: string[], io: Io) => number | Promise<number>;
+const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb };
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === "--help" || verb === "-h" || verb === "help") { io.out(USAGE); return verb ? EXIT.ok : EXIT.usage; }
+  const run = VERBS[verb];
+  if (!run) { io.err(`acpc: unknown verb \`${verb}\`\n\n${USAGE}`); return EXIT.usage; }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) { io.err(`acpc ${verb}: ${e.message}`); return EXIT.usage; }
+    throw e;
+  }
+}

@@ -1,0 +1,173 @@
+// Assembles the decision module from a plan: one function per rule condition, one per candidate
+// group, one per syscall, a funcref table for O(1) dispatch (no nested br_table blocks, whose
+// construction grows with the square of the cases), and `decide`.
+import binaryen from "binaryen";
+import { SYSCALLS, type AbiDesc } from "../../runtime/policy/types.js";
+import { EFFECT_RANK, type CheckedPolicy } from "../ir.js";
+import type { Candidate, Group, Plan } from "../planner.js";
+import { DataBuilder } from "./data.js";
+import { ExprLowering, GLOBALS, HDR, type CodegenCtx } from "./expr.js";
+import { Fn, MEM } from "./lib/dsl.js";
+import { addWasmLib } from "./wasm-lib.js";
+import { compileGlob } from "../../stdlib/automata/compile.js";
+import { isPatternError } from "../../stdlib/automata/errors.js";
+
+const { i32, none } = binaryen;
+const TABLE = "dispatch";
+const PAGE = 65536;
+
+export interface Emitted { wasm: Uint8Array; abi: AbiDesc; text?: string }
+
+export function emitModule(cp: CheckedPolicy, plan: Plan, opts: { optimize?: boolean } = {}): Emitted {
+  const m = new binaryen.Module();
+  try {
+    return build(m, cp, plan, opts.optimize ?? true);
+  } finally {
+    m.dispose();
+  }
+}
+
+function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: boolean): Emitted {
+  const data = new DataBuilder();
+  const lib = addWasmLib(m);
+  const ctx: CodegenCtx = { m, lib, data };
+  const violation = EFFECT_RANK[cp.onViolation];
+  const pack = (rank: number, rule: number) => m.i32.const(rank | ((rule + 1) << 4));
+  const base = () => m.global.get(GLOBALS.reqBase, i32);
+  const auditBase = () => m.global.get(GLOBALS.auditBase, i32);
+
+  // Rule conditions, each its own function so groups that share a rule share its code.
+  const condFn = new Map<number, string>();
+  const condCall = (rule: number): binaryen.ExpressionRef | null => {
+    const r = cp.rules[rule]!;
+    if (!r.cond) return null;
+    let name = condFn.get(rule);
+    if (!name) {
+      const fn = new Fn(m, []);
+      const body = new ExprLowering(ctx, fn).lower(r.cond);
+      name = fn.finish(`rule_${rule}`, i32, [body]);
+      condFn.set(rule, name);
+    }
+    return m.call(name, [], i32);
+  };
+  const globTest = (c: Candidate): binaryen.ExpressionRef | null => {
+    if (!c.glob) return null;
+    const d = compileForFallback(c.glob.kind, c.glob.src);
+    return m.call(lib.dfaAccepts, [m.i32.const(data.dfa(d)), m.i64.load(HDR.target, 8, base(), MEM)], i32);
+  };
+  const test = (c: Candidate): binaryen.ExpressionRef => {
+    const parts = [globTest(c), condCall(c.rule)].filter((x): x is number => x !== null);
+    if (parts.length === 0) return m.i32.const(1);
+    return parts.length === 1 ? parts[0]! : m.if(parts[0]!, parts[1]!, m.i32.const(0));
+  };
+
+  // Candidate groups, deduplicated: many accept sets select the same rules.
+  const groupFns = new Map<string, string>();
+  let auditMax = 0;
+  const groupFn = (g: Group): string => {
+    const key = JSON.stringify(g);
+    let name = groupFns.get(key);
+    if (name) return name;
+    name = `group_${groupFns.size}`;
+    auditMax = Math.max(auditMax, g.audits.length);
+    const fn = new Fn(m, []);
+    const body: binaryen.ExpressionRef[] = [];
+    if (g.audits.length) {
+      const n = fn.local(i32);
+      for (const a of g.audits) {
+        body.push(m.if(test(a), m.block(null, [
+          m.i32.store(4, 4, m.i32.add(auditBase(), m.i32.shl(n.get(), m.i32.const(2))), m.i32.const(a.rule), MEM),
+          n.set(m.i32.add(n.get(), m.i32.const(1))),
+        ])));
+      }
+      body.push(m.i32.store(0, 4, auditBase(), n.get(), MEM));
+    }
+    for (const c of g.candidates) {
+      const rank = EFFECT_RANK[cp.rules[c.rule]!.effect as keyof typeof EFFECT_RANK];
+      const t = test(c);
+      body.push(isConstTrue(m, t) ? m.return(pack(rank, c.rule)) : m.if(t, m.return(pack(rank, c.rule))));
+    }
+    body.push(pack(violation, -1));
+    fn.finish(name, i32, body);
+    groupFns.set(key, name);
+    return name;
+  };
+
+  // The dispatch table: [syscall handlers..., then each syscall's groups].
+  const table: string[] = [];
+  const sysFns: string[] = [];
+  const dispatchTo = (index: binaryen.ExpressionRef) => m.call_indirect(TABLE, index, [], none, i32);
+  SYSCALLS.forEach((sc, code) => {
+    const p = plan[sc];
+    if (p.kind === "static") { sysFns[code] = groupFn(p.group); return; }
+    const groups = p.groups.map(groupFn);
+    const fn = new Fn(m, []);
+    const idx = fn.local(i32);
+    const first = () => SYSCALLS.length + table.length;
+    const at = first();
+    const body = p.kind === "indexed"
+      ? [
+          idx.set(m.i32.load(HDR.targetIndex, 4, base(), MEM)),
+          m.if(m.i32.ge_u(idx.get(), m.i32.const(groups.length)), m.return(pack(violation, -1))),
+          dispatchTo(m.i32.add(idx.get(), m.i32.const(at))),
+        ]
+      : [
+          idx.set(m.call(lib.dfaAcceptId, [m.i32.const(data.dfa(p.dfa)), m.i64.load(HDR.target, 8, base(), MEM)], i32)),
+          dispatchTo(m.i32.add(idx.get(), m.i32.const(at))),
+        ];
+    table.push(...groups);
+    sysFns[code] = fn.finish(`sys_${code}`, i32, body);
+  });
+  const entries = [...sysFns, ...table];
+
+  const decide = new Fn(m, []);
+  const sc = decide.local(i32);
+  decide.finish("decide", i32, [
+    m.global.set(lib.heap, m.i32.load(HDR.heap, 4, base(), MEM)),
+    m.i32.store(0, 4, auditBase(), m.i32.const(0), MEM),
+    sc.set(m.i32.load(HDR.syscall, 4, base(), MEM)),
+    m.if(m.i32.ge_u(sc.get(), m.i32.const(SYSCALLS.length)), m.return(pack(violation, -1))),
+    dispatchTo(sc.get()),
+  ]);
+  m.addFunctionExport("decide", "decide");
+
+  m.addTable(TABLE, entries.length, entries.length);
+  m.addActiveElementSegment(TABLE, "dispatch_elems", entries, m.i32.const(0));
+
+  // Static data is complete: place the audit area after it, then the request.
+  const audit = data.bytes(new Uint8Array(4 + 4 * Math.max(auditMax, 1)), 8);
+  const reqBase = (data.end() + 7) & ~7;
+  m.addGlobal(GLOBALS.reqBase, i32, false, m.i32.const(reqBase));
+  m.addGlobal(GLOBALS.auditBase, i32, false, m.i32.const(audit));
+  m.addGlobalExport(GLOBALS.reqBase, GLOBALS.reqBase);
+  m.addGlobalExport(GLOBALS.auditBase, GLOBALS.auditBase);
+  const pages = Math.ceil((reqBase + PAGE) / PAGE);
+  m.setMemory(pages, 65536, "memory", data.segments().map((s) => ({ offset: m.i32.const(s.offset), data: s.data, passive: false })), false, false, MEM);
+
+  if (!m.validate()) throw new CodegenError("E0902", "the emitted module does not validate");
+  if (optimize) {
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(1);
+    m.optimize();
+  }
+  const wasm = m.emitBinary();
+  return { wasm, abi: { version: 1, reqBase, auditBase: audit } };
+}
+
+function isConstTrue(m: binaryen.Module, e: binaryen.ExpressionRef): boolean {
+  const info = binaryen.getExpressionInfo(e) as { id: number; value?: unknown };
+  return info.id === binaryen.ConstId && info.value === 1;
+}
+
+export class CodegenError extends Error {
+  constructor(readonly code: "E0901" | "E0902", message: string) {
+    super(message);
+    this.name = "CodegenError";
+  }
+}
+
+function compileForFallback(kind: "path" | "url", src: string) {
+  const d = compileGlob(src, kind);
+  if (isPatternError(d) || "code" in d) throw new TypeError(`unchecked glob reached codegen: ${src}`);
+  return d;
+}

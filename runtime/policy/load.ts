@@ -1,0 +1,91 @@
+// Loads a decision module beside its manifest and refuses anything that is not exactly what the
+// compiler produced: a different hash, any import, a missing export. Fails closed.
+import { prepareRequest } from "./prepare.js";
+import { RequestEncoder, argsTypeFor } from "./encode.js";
+import { parseManifest } from "./manifest-schema.js";
+import { EFFECT_BY_RANK, type Decision, type Manifest } from "./types.js";
+
+export type PolicyLoadCode = "E1001" | "E1002" | "E1003" | "E1004" | "E1005";
+
+export class PolicyLoadError extends Error {
+  constructor(readonly code: PolicyLoadCode, message: string) {
+    super(`error[${code}]: ${message}`);
+    this.name = "PolicyLoadError";
+  }
+}
+
+export interface Policy {
+  readonly manifest: Manifest;
+  /** Decides one request; synchronous, never throws: any internal failure decides the violation effect. */
+  decide(request: unknown): Decision;
+}
+
+export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+  const h = await globalThis.crypto.subtle.digest("SHA-256", data);
+  return Array.from(new Uint8Array(h), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function loadPolicy(wasm: Uint8Array | WebAssembly.Module, manifestJson: unknown): Promise<Policy> {
+  const parsed = parseManifest(typeof manifestJson === "string" ? safeJson(manifestJson) : manifestJson);
+  if (!parsed.ok) throw new PolicyLoadError("E1004", `invalid manifest: ${parsed.message}`);
+  const manifest = parsed.manifest;
+  let module: WebAssembly.Module;
+  if (wasm instanceof WebAssembly.Module) {
+    // Precompiled modules (edge workers cannot compile bytes) are trusted to be the manifest's.
+    module = wasm;
+  } else {
+    const digest = await sha256Hex(wasm);
+    if (digest !== manifest.moduleSha256) throw new PolicyLoadError("E1001", `module SHA-256 ${digest} does not match the manifest's ${manifest.moduleSha256}`);
+    try { module = new WebAssembly.Module(wasm); } catch (e) { throw new PolicyLoadError("E1005", `not a WebAssembly module: ${(e as Error).message}`); }
+  }
+  const imports = WebAssembly.Module.imports(module);
+  if (imports.length > 0) throw new PolicyLoadError("E1002", `decision modules must have no imports; this one imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")}`);
+  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  for (const [name, kind] of [["memory", "memory"], ["decide", "function"], ["req_base", "global"], ["audit_base", "global"]] as const) {
+    if (exports.get(name) !== kind) throw new PolicyLoadError("E1003", `decision module lacks the ${kind} export \`${name}\``);
+  }
+  const instance = new WebAssembly.Instance(module, {});
+  return new WasmPolicy(manifest, instance);
+}
+
+function safeJson(s: string): unknown {
+  try { return JSON.parse(s); } catch { return null; }
+}
+
+class WasmPolicy implements Policy {
+  private readonly decideFn: () => number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly encoder: RequestEncoder;
+  private readonly auditBase: number;
+
+  constructor(readonly manifest: Manifest, instance: WebAssembly.Instance) {
+    const ex = instance.exports as Record<string, unknown>;
+    this.decideFn = ex.decide as () => number;
+    this.memory = ex.memory as WebAssembly.Memory;
+    this.auditBase = (ex.audit_base as WebAssembly.Global).value as number;
+    const reqBase = (ex.req_base as WebAssembly.Global).value as number;
+    this.encoder = new RequestEncoder(this.memory, reqBase, argsTypeFor(manifest.tools, manifest.pipes));
+  }
+
+  decide(request: unknown): Decision {
+    const violation: Decision = { effect: this.manifest.onViolation, rule: null, audit: [] };
+    const p = prepareRequest(this.manifest, request);
+    if (!p.ok) return violation;
+    let packed: number;
+    try {
+      this.encoder.encode(p);
+      packed = this.decideFn();
+    } catch {
+      return violation;
+    }
+    const rank = packed & 15;
+    const ruleIndex = (packed >>> 4) - 1;
+    const rules = this.manifest.rules;
+    const view = new DataView(this.memory.buffer);
+    const n = view.getUint32(this.auditBase, true);
+    const audit: string[] = new Array(n);
+    for (let i = 0; i < n; i++) audit[i] = rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id;
+    return { effect: EFFECT_BY_RANK[rank]!, rule: ruleIndex < 0 ? null : rules[ruleIndex]!.id, audit };
+  }
+}

@@ -1,0 +1,37 @@
+// The kernel decides and records canonical paths only; anything else never reaches a policy or a backend.
+
+export const MAX_PATH_BYTES = 4096;
+
+/** True for `/` and for `/seg(/seg)*` where no segment is empty, `.` or `..`, and there is no NUL. */
+export function isCanonicalPath(p: string): boolean {
+  if (typeof p !== "string" || p.length === 0 || p[0] !== "/") return false;
+  if (p === "/") return true;
+  if (p.includes("\0") || Buffer.byteLength(p, "utf8") > MAX_PATH_BYTES) return false;
+  const segs = p.split("/");
+  for (let i = 1; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (s === "" || s === "." || s === "..") return false;
+  }
+  return true;
+}
+
+export type PathError = { code: "EINVAL" | "ENAMETOOLONG"; message: string };
+
+/**
+ * Canonicalizes an agent-supplied path: resolves `.` and `..` lexically from the root (never above
+ * it), folds repeated slashes, drops a trailing slash. NUL and over-long paths are refused.
+ */
+export function canonicalizePath(p: string): string | PathError {
+  if (typeof p !== "string") return { code: "EINVAL", message: "path is not a string" };
+  if (p.includes("\0")) return { code: "EINVAL", message: "path contains a NUL byte" };
+  if (!p.startsWith("/")) return { code: "EINVAL", message: `path must be absolute: ${JSON.stringify(p)}` };
+  const out: string[] = [];
+  for (const s of p.split("/")) {
+    if (s === "" || s === ".") continue;
+    if (s === "..") { out.pop(); continue; }
+    out.push(s);
+  }
+  const c = "/" + out.join("/");
+  if (Buffer.byteLength(c, "utf8") > MAX_PATH_BYTES) return { code: "ENAMETOOLONG", message: "path is longer than 4096 bytes" };
+  return c;
+}

@@ -1,0 +1,19 @@
+// Public surface of the pattern automata library.
+export type { Dfa } from "./dfa.js";
+export { isPatternError, type PatternError, type PatternErrorCode, type TooLarge } from "./errors.js";
+export { parseGlob, globRegexSource, type GlobAst, type GlobKind, type GlobToken } from "./glob.js";
+export { parseRegex, regexToJs, MAX_REPEAT, type RegexAst, type RegexNode, type RegexAlternative } from "./regex.js";
+export {
+  compileGlob,
+  compileRegex,
+  compileCombined,
+  DEFAULT_MAX_STATES,
+  DEFAULT_MAX_COMBINED_STATES,
+  MAX_REGEX_NFA_STATES,
+  type CompileOptions,
+  type PatternKind,
+  type PatternSource,
+} from "./compile.js";
+export { runDfa, runDfaBytes, dfaAccepts, acceptedPatterns } from "./run.js";
+export { regions, canonicalPathDfa, DEFAULT_MAX_PRODUCT_STATES, type Region, type RegionOptions } from "./product.js";
+export { utf8ValidityDfa } from "./utf8.js";
