@@ -1,5 +1,6 @@
 // The parser must never throw, must say why whenever it returns no policy, and must point every
 // diagnostic at a real place in the text, whatever the input.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parse } from "./index.js";
@@ -10,39 +11,7 @@ import type { Diagnostic } from "../compiler/diagnostics.js";
 const RUNS = Number(process.env.ACP_FUZZ_RUNS ?? 300);
 
 // The example of DESIGN.md.
-const FINANCE = `policy finance {
-  version "1.2.0"
-  on violation kill                      // kill (default) | deny | stop
-
-  type Currency = "USD" | "EUR"
-  type Transfer = { amount: number, currency: Currency, to: string, memo?: string }
-  type Finding  = { title: string, sources: string[] max 20 }
-
-  tool transfer(Transfer)
-  tool search({ query: string })
-
-  const blocked = ["acct-666", "acct-999"]
-
-  @id("small-usd")
-  allow tool transfer when args.amount <= 1000 and args.currency == "USD"
-  allow tool transfer when agent.role == "treasurer" and args.amount <= 50000
-  kill  tool transfer when args.to in blocked
-  stop  tool transfer when args.amount > 50000          // pause the agent for human review
-  allow tool search
-
-  allow fs.read  "/mem/**"
-  allow fs.write "/mem/working/**" when args.size <= 1048576
-  deny  fs.read  "/mem/semantic/secrets/**"             // EPERM, agent may go on
-  allow net.fetch "https://api.bank.example/**" when args.method == "POST"
-
-  pipe findings: researcher -> writer carries Finding capacity 16
-  allow pipe.send findings when agent.name == "researcher"
-  allow pipe.recv findings when agent.name == "writer"
-
-  limit tool transfer 10 per 1m
-  assert never fs.write "/policy/**"
-}
-`;
+const FINANCE = readFileSync(new URL("./testdata/design-example.acp", import.meta.url), "utf8");
 
 const WORDS = lex(FINANCE, "f.acp").tokens.map((t) => t.image);
 /** Tokens worth inserting: the example's own, and a few that stress the lexer and recovery. */
