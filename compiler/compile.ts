@@ -18,6 +18,8 @@ export interface CompileOptions {
   optimize?: boolean;
   /** Check `assert never` declarations (default true). */
   verify?: boolean;
+  /** Planner limit on one combined glob automaton; past it each glob is matched on its own. */
+  maxCombinedStates?: number;
 }
 
 export interface CompileResult {
@@ -46,7 +48,7 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   if (opts.verify ?? true) diagnostics.push(...verifyAsserts(checked));
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
-  const p = plan(checked);
+  const p = plan(checked, { maxCombinedStates: opts.maxCombinedStates });
   let emitted;
   try {
     emitted = emitModule(checked, p, { optimize: opts.optimize ?? true });

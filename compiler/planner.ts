@@ -32,13 +32,18 @@ export const MAX_COMBINED_STATES = 200_000;
 
 const GLOB_SYSCALLS = new Set<Syscall>(["fs.read", "fs.write", "fs.list", "fs.delete", "net.fetch"]);
 
-export function plan(cp: CheckedPolicy): Plan {
+export interface PlanOptions {
+  /** Largest combined automaton per syscall (default MAX_COMBINED_STATES). */
+  maxCombinedStates?: number;
+}
+
+export function plan(cp: CheckedPolicy, opts: PlanOptions = {}): Plan {
   const out = {} as Plan;
-  for (const sc of SYSCALLS) out[sc] = planSyscall(cp, sc);
+  for (const sc of SYSCALLS) out[sc] = planSyscall(cp, sc, opts.maxCombinedStates ?? MAX_COMBINED_STATES);
   return out;
 }
 
-function planSyscall(cp: CheckedPolicy, sc: Syscall): SyscallPlan {
+function planSyscall(cp: CheckedPolicy, sc: Syscall, maxStates: number): SyscallPlan {
   const rules = cp.rules.filter((r) => mayApply(r.target, sc));
   if (sc === "tool.call" || sc === "pipe.send" || sc === "pipe.recv") {
     const n = sc === "tool.call" ? cp.tools.length : cp.pipes.length;
@@ -51,7 +56,7 @@ function planSyscall(cp: CheckedPolicy, sc: Syscall): SyscallPlan {
   const globbed = rules.filter((r) => r.target.kind === "fs" || r.target.kind === "net");
   const kind = sc === "net.fetch" ? "url" : "path";
   const globs = [...new Set(globbed.map((r) => globOf(r.target)))];
-  const dfa = globs.length === 0 ? null : compileCombined(globs.map((src) => ({ kind, src })), { maxStates: MAX_COMBINED_STATES });
+  const dfa = globs.length === 0 ? null : compileCombined(globs.map((src) => ({ kind, src })), { maxStates });
   if (dfa && !isPatternError(dfa) && !("code" in dfa)) {
     const groups = dfa.acceptSets.map((set) => {
       const hit = new Set(set.map((i) => globs[i]!));

@@ -1,8 +1,21 @@
 // Every builtin of .acp, defined once: its signature (used by the checker and the cost bound),
-// its meaning (used by the reference interpreter) and its WASM lowering (stdlib/lower.ts keys
-// the same names, and a test checks the two registries cover each other).
+// its meaning (used by the reference interpreter) and its WASM lowering (used by the codegen).
+// Keeping the three side by side is what keeps them from drifting.
+import binaryen from "binaryen";
+import type { DataBuilder } from "../compiler/codegen/data.js";
+import type { WasmLib } from "../compiler/codegen/lib/names.js";
+import { compileGlob, compileRegex } from "./automata/compile.js";
+import { isPatternError } from "./automata/errors.js";
 import { inCidr, parseIp } from "./ip.js";
 import { oracleCidr, oracleRegExp, type PatternKind } from "./patterns.js";
+
+/** What a lowering may use: the module, the support library, and the static data builder. */
+export interface LowerCtx {
+  m: binaryen.Module;
+  lib: WasmLib;
+  data: DataBuilder;
+}
+type Ref = binaryen.ExpressionRef;
 
 export type Receiver = "string" | "ip";
 
@@ -17,6 +30,18 @@ export interface Builtin {
   /** Abstract steps for the cost bound (docs/abi.md): one per linear scan of the input. */
   cost: number;
   interp(recv: unknown, args: readonly string[], pattern: string | null): boolean | string;
+  /** The WASM: receiver and arguments already lowered (for `inCidr` the receiver is the string x of `ip(x)`). */
+  lower(c: LowerCtx, recv: Ref, args: Ref[], pattern: string | null): Ref;
+}
+
+const { i32, i64 } = binaryen;
+const call = (c: LowerCtx, fn: string, ops: Ref[], ret: binaryen.Type) => c.m.call(fn, ops, ret);
+
+/** Lays a literal glob or regex out as a DFA table, once per module. */
+function dfaAddr(c: LowerCtx, kind: "string" | "regex", src: string): number {
+  const d = kind === "regex" ? compileRegex(src) : compileGlob(src, "string");
+  if (isPatternError(d)) throw new TypeError(`unchecked pattern reached codegen: ${src}`);
+  return c.data.dfa(d);
 }
 
 const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
@@ -24,21 +49,34 @@ const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (c) => c.toUpperCase());
 
 const defs: Builtin[] = [
   { name: "startsWith", receiver: "string", params: ["string"], pattern: null, returns: "bool", cost: 1,
-    interp: (s, [p]) => (s as string).startsWith(p!) },
+    interp: (s, [p]) => (s as string).startsWith(p!),
+    lower: (c, s, [p]) => call(c, c.lib.strStarts, [s, p!], i32) },
   { name: "endsWith", receiver: "string", params: ["string"], pattern: null, returns: "bool", cost: 1,
-    interp: (s, [p]) => (s as string).endsWith(p!) },
+    interp: (s, [p]) => (s as string).endsWith(p!),
+    lower: (c, s, [p]) => call(c, c.lib.strEnds, [s, p!], i32) },
   { name: "contains", receiver: "string", params: ["string"], pattern: null, returns: "bool", cost: 2,
-    interp: (s, [p]) => (s as string).includes(p!) },
+    interp: (s, [p]) => (s as string).includes(p!),
+    lower: (c, s, [p]) => call(c, c.lib.strContains, [s, p!], i32) },
   { name: "lower", receiver: "string", params: [], pattern: null, returns: "string", cost: 1,
-    interp: (s) => asciiLower(s as string) },
+    interp: (s) => asciiLower(s as string),
+    lower: (c, s) => call(c, c.lib.strLower, [s], i64) },
   { name: "upper", receiver: "string", params: [], pattern: null, returns: "string", cost: 1,
-    interp: (s) => asciiUpper(s as string) },
+    interp: (s) => asciiUpper(s as string),
+    lower: (c, s) => call(c, c.lib.strUpper, [s], i64) },
   { name: "matches", receiver: "string", params: [], pattern: "string", returns: "bool", cost: 1,
-    interp: (s, _a, p) => oracleRegExp("string", p!).test(s as string) },
+    interp: (s, _a, p) => oracleRegExp("string", p!).test(s as string),
+    lower: (c, s, _a, p) => call(c, c.lib.dfaAccepts, [c.m.i32.const(dfaAddr(c, "string", p!)), s], i32) },
   { name: "matchesRegex", receiver: "string", params: [], pattern: "regex", returns: "bool", cost: 1,
-    interp: (s, _a, p) => oracleRegExp("regex", p!).test(s as string) },
+    interp: (s, _a, p) => oracleRegExp("regex", p!).test(s as string),
+    lower: (c, s, _a, p) => call(c, c.lib.dfaAccepts, [c.m.i32.const(dfaAddr(c, "regex", p!)), s], i32) },
   { name: "inCidr", receiver: "ip", params: [], pattern: "cidr", returns: "bool", cost: 1,
-    interp: (ip, _a, p) => inCidr(ip as ReturnType<typeof parseIp>, oracleCidr(p!)) },
+    interp: (ip, _a, p) => inCidr(ip as ReturnType<typeof parseIp>, oracleCidr(p!)),
+    // Parsing happens here, on the string, so `ip(x)` costs nothing of its own.
+    lower: (c, s, _a, p) => {
+      const net = c.data.cidr(p!);
+      if (!net) throw new TypeError(`unchecked CIDR reached codegen: ${p}`);
+      return call(c, c.lib.ipInCidr, [s, c.m.i32.const(net.family), c.m.i32.const(net.addr), c.m.i32.const(net.prefix)], i32);
+    } },
 ];
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(defs.map((b) => [`${b.receiver}.${b.name}`, b]));

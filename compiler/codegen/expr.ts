@@ -2,7 +2,7 @@
 // string and array i64 (packed), record i32 (block address), as docs/abi.md lays them out.
 import binaryen from "binaryen";
 import type { TypeDesc } from "../../runtime/policy/types.js";
-import { LOWERINGS, type LowerCtx } from "../../stdlib/lower.js";
+import { BUILTINS, type LowerCtx } from "../../stdlib/builtins.js";
 import type { IExpr, Scalar, Value } from "../ir.js";
 import { Fn, MEM, type Local } from "./lib/dsl.js";
 
@@ -66,10 +66,9 @@ export class ExprLowering {
         return m.f64.convert_u.i32(n);
       }
       case "builtin": {
-        const low = LOWERINGS.get(e.name);
-        if (!low) throw new TypeError(`no WASM lowering for builtin ${e.name}`);
+        const b = BUILTINS.get(e.name)!;
         const recv = e.receiver.op === "ip" ? this.lower(e.receiver.arg) : this.lower(e.receiver);
-        return low(this.c, recv, e.args.map((a) => this.lower(a)), e.pattern);
+        return b.lower(this.c, recv, e.args.map((a) => this.lower(a)), e.pattern);
       }
       case "ip": throw new TypeError("ip(x) is only lowered as the receiver of inCidr");
       case "not": return m.i32.eqz(this.lower(e.operand));
