@@ -5,3 +5,8 @@ export { prepareRequest } from "./policy/prepare.js";
 export { isCanonicalPath, canonicalizePath } from "./vfs/canonical-path.js";
 export { canonicalizeUrl } from "./net/canonical-url.js";
 export * from "./policy/types.js";
+export { Kernel, KernelCore, type KernelCreateOptions, type MountSpec, type Agent } from "./kernel/index.js";
+export type { AgentExit, SpawnOptions, ToolSpec, ToolContext, SignalName, Violation, PendingReview } from "./kernel/types.js";
+export { DEFAULT_LIMITS, type IsolateLimits } from "./isolate/limits.js";
+export { FlightRecorder, RecorderError, verify } from "./recorder/index.js";
+export * from "./vfs/index.js";

@@ -23,12 +23,13 @@ export class UsageError extends Error {
 /** Exit codes shared by every verb. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export interface Args { positional: string[]; flags: Map<string, string | true> }
+export interface Args { positional: string[]; flags: Map<string, string | true>; multi: Map<string, string[]> }
 
-/** `--flag value`, `--flag=value`, `-o value`; boolean flags are listed. */
-export function parseArgs(argv: string[], valued: readonly string[]): Args {
+/** `--flag value`, `--flag=value`, `-o value`; `repeatable` flags collect every value in `multi`. */
+export function parseArgs(argv: string[], valued: readonly string[], repeatable: readonly string[] = []): Args {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const multi = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") { positional.push(...argv.slice(i + 1)); break; }
@@ -38,6 +39,7 @@ export function parseArgs(argv: string[], valued: readonly string[]): Args {
         const v = inline ?? argv[++i];
         if (v === undefined) throw new UsageError(`${name} needs a value`);
         flags.set(name, v);
+        if (repeatable.includes(name)) multi.set(name, [...(multi.get(name) ?? []), v]);
       } else {
         if (inline !== undefined) throw new UsageError(`${name} takes no value`);
         flags.set(name, true);
@@ -46,7 +48,7 @@ export function parseArgs(argv: string[], valued: readonly string[]): Args {
     }
     positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, multi };
 }
 
 export function checkFlags(args: Args, allowed: readonly string[]): void {

@@ -1,9 +1,11 @@
 // The `acpc` command line: one file per verb under verbs/, this file only dispatches.
+import { auditVerb } from "./verbs/audit.js";
 import { checkVerb, compileVerb } from "./verbs/compile.js";
 import { evalVerb } from "./verbs/eval.js";
 import { fmtVerb } from "./verbs/fmt.js";
 import { inspectVerb } from "./verbs/inspect.js";
 import { testVerb } from "./verbs/test.js";
+import { runVerb } from "./verbs/run.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -15,11 +17,16 @@ verbs:
   test <file|dir>...               run conformance case files; ends with "N passed, N failed"
   eval <policy.acp|module.wasm> --request <json|@file>   decide one request
   inspect <module.wasm>            imports, exports, manifest and cost bound of a module
+  run agent.js --policy <p.acp|p.wasm> [--input JSON] [--mount /mem/x=./dir[:ro]] [--record flight.log]
+                                   [--tools tools.js] [--review approve|reject]   run one agent in the kernel
+                                   (exit 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors)
+  audit verify|show|replay <log>   check a flight log's hash chain (--key-file for seals), print it
+                                   (--agent ID), or re-decide it under --policy <p.acp|p.wasm>
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
 
 type Verb = (argv: string[], io: Io) => number | Promise<number>;
-const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb };
+const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

@@ -1,4 +1,7 @@
-// Public surface of the pattern automata library.
+// Public surface of the pattern automata library: globs and regexes (docs/reference.md) compiled to
+// minimal byte-level DFAs over UTF-8 (state 0 dead), a combined multi-pattern index for the
+// planner, and product exploration with witnesses for the verifier. Bad patterns come back as
+// PatternError values (E0401 glob, E0402 regex); budgets exceeded come back as TOO_LARGE.
 export type { Dfa } from "./dfa.js";
 export { isPatternError, type PatternError, type PatternErrorCode, type TooLarge } from "./errors.js";
 export { parseGlob, globRegexSource, type GlobAst, type GlobKind, type GlobToken } from "./glob.js";

@@ -1,0 +1,58 @@
+// `acpc run` on the examples: the exit codes and the --json line of DESIGN.md.
+import { mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { main } from "./main.js";
+import type { Io } from "./io.js";
+import { verify } from "../../runtime/recorder/verify.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+async function run(argv: string[], cwd = root) {
+  const out: string[] = [], err: string[] = [];
+  const io: Io = { out: (s) => out.push(s), err: (s) => err.push(s), color: false, cwd };
+  const code = await main(argv, io);
+  return { code, out, err, last: out.length ? JSON.parse(out.at(-1)!) : null };
+}
+
+const FIN = ["--policy", "policies/finance/finance.acp", "--tools", "examples/finance-tools.js", "--role", "clerk"];
+
+describe("acpc run", () => {
+  it("exits 0 when the agent returns, with the DESIGN.md --json line", async () => {
+    const r = await run(["run", "examples/finance-agent.js", ...FIN, "--input", "@examples/invoices.json", "--json"]);
+    expect(r.code).toBe(0);
+    expect(Object.keys(r.last)).toEqual(["status", "signal", "result", "violations", "syscalls"]);
+    expect(r.last).toMatchObject({ status: "exited", signal: null, result: { paid: 2 }, violations: [] });
+  });
+
+  it("exits 137 when the policy kills the agent, and its log verifies", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "acp-run-")), "rogue.log");
+    const r = await run(["run", "examples/rogue-agent.js", ...FIN, "--mount", "/mem/semantic/ledger=examples/ledger:ro", "--record", log, "--json"]);
+    expect(r.code).toBe(137);
+    expect(r.last).toMatchObject({ status: "killed", signal: "SIGPOLICY", violations: [{ syscall: "tool.call", rule: "blocked-account", outcome: "killed" }] });
+    expect(verify(log)).toMatchObject({ ok: true, closed: true });
+  });
+
+  it("exits 1 when the agent throws, 2 on usage or compile errors", async () => {
+    const d = mkdtempSync(join(tmpdir(), "acp-run-"));
+    writeFileSync(join(d, "throw.js"), `export default async function main() { throw new Error("nope"); }`);
+    writeFileSync(join(d, "bad.acp"), `policy bad { allow tool nope }`);
+    copyFileSync(join(root, "policies/finance/finance.acp"), join(d, "p.acp"));
+    expect((await run(["run", "throw.js", "--policy", "p.acp"], d)).code).toBe(1);
+    const bad = await run(["run", "throw.js", "--policy", "bad.acp"], d);
+    expect(bad.code).toBe(2);
+    expect(bad.err.join("\n")).toContain("error[E0203]");
+    expect((await run(["run", "throw.js"], d)).code).toBe(2);
+    expect((await run(["run", "throw.js", "--policy", "p.acp", "--input", "{oops"], d)).code).toBe(2);
+  });
+
+  it("approves or rejects a stop-for-review as told by --review", async () => {
+    const d = mkdtempSync(join(tmpdir(), "acp-run-"));
+    writeFileSync(join(d, "big.js"), `export default async function main() { try { return await sys.tool("transfer", { amount: 20000, currency: "USD", to: "acct-9" }); } catch (e) { return e.code; } }`);
+    const args = ["run", "big.js", "--policy", join(root, "policies/finance/finance.acp"), "--tools", join(root, "examples/finance-tools.js"), "--role", "treasurer", "--json"];
+    expect((await run([...args, "--review", "approve"], d)).last.result).toMatchObject({ status: "settled", amount: 20000 });
+    expect((await run([...args, "--review", "reject"], d)).last.result).toBe("EPERM");
+  });
+});

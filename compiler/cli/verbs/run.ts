@@ -1,0 +1,118 @@
+// `acpc run agent.js --policy p.acp|p.wasm [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
+//  [--record flight.log] [--tools tools.js] [--review approve|reject] [--json]`
+// Exit codes (DESIGN.md): 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { compile } from "../../compile.js";
+import { renderDiagnostic } from "../../diagnostics.js";
+import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
+import { Kernel } from "../../../runtime/kernel/create.js";
+import type { MountSpec } from "../../../runtime/kernel/create.js";
+import type { ToolSpec } from "../../../runtime/kernel/types.js";
+import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
+
+const VALUED = ["--policy", "--input", "--mount", "--record", "--tools", "--review", "--name", "--role", "--tenant", "--manifest"];
+
+export async function runVerb(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, VALUED, ["--mount"]);
+  checkFlags(args, [...VALUED, "--json"]);
+  const [agentFile, ...rest] = args.positional;
+  if (!agentFile || rest.length) throw new UsageError("usage: acpc run agent.js --policy p.acp|p.wasm [--input JSON] [--mount /mem/x=./dir[:ro]] [--record flight.log] [--json]");
+  const policyArg = args.flags.get("--policy");
+  if (typeof policyArg !== "string") throw new UsageError("run needs --policy p.acp|p.wasm");
+  const json = args.flags.has("--json");
+  const source = readText(resolve(io.cwd, agentFile));
+
+  let input: unknown = null;
+  const inputArg = args.flags.get("--input");
+  if (typeof inputArg === "string") {
+    const text = inputArg.startsWith("@") ? readText(resolve(io.cwd, inputArg.slice(1))) : inputArg;
+    try { input = JSON.parse(text); } catch (e) { throw new UsageError(`--input is not JSON: ${(e as Error).message}`); }
+  }
+  const review = args.flags.get("--review") ?? "reject";
+  if (review !== "approve" && review !== "reject") throw new UsageError("--review is approve or reject");
+
+  const policy = await policyFrom(resolve(io.cwd, policyArg), args.flags.get("--manifest") as string | undefined, io);
+  if (!policy) return EXIT.usage;
+  const mounts = mountsFrom(args.multi.get("--mount") ?? [], io.cwd);
+  const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
+  const record = args.flags.get("--record");
+
+  const kernel = await Kernel.create({
+    policy, tools, mounts,
+    recorder: typeof record === "string" ? { path: resolve(io.cwd, record) } : { memory: true },
+    onLog: (a, text) => { if (!json) io.err(`[${a.name}] ${text}`); },
+  });
+  const agent = await kernel.spawn({
+    source, filename: agentFile, input,
+    name: (args.flags.get("--name") as string | undefined) ?? "agent",
+    role: (args.flags.get("--role") as string | undefined) ?? "",
+    tenant: (args.flags.get("--tenant") as string | undefined) ?? "",
+  });
+  // No operator at a terminal run: a syscall stopped for review is approved or rejected as told.
+  const reviewer = setInterval(() => {
+    const p = agent.pending();
+    if (!p) return;
+    if (!json) io.err(`[${agent.name}] ${p.syscall} ${p.target} stopped for review by ${p.rule ?? "the policy"}: ${review === "approve" ? "approved" : "rejected"} (--review)`);
+    if (review === "approve") agent.approve(); else agent.reject();
+  }, 5);
+  const exit = await agent.wait();
+  clearInterval(reviewer);
+  await kernel.shutdown();
+  const summary = { status: exit.status, signal: exit.signal, result: exit.result, violations: exit.violations, syscalls: exit.syscalls };
+  if (json) io.out(JSON.stringify(summary));
+  else {
+    for (const v of exit.violations) io.err(`violation: ${v.syscall} ${v.target} → ${v.effect} (${v.rule ?? "no rule: the policy's default"}), ${v.outcome}`);
+    if (exit.status === "exited") io.out(JSON.stringify(exit.result));
+    else if (exit.status === "killed") io.err(`killed by ${exit.signal}${exit.error ? `: ${exit.error.message}` : ""}`);
+    else io.err(`crashed: ${exit.error?.name}: ${exit.error?.message}`);
+    if (typeof record === "string") io.err(`flight recorder: ${record}`);
+  }
+  return exit.status === "exited" ? EXIT.ok : exit.status === "killed" ? 137 : EXIT.failed;
+}
+
+async function policyFrom(path: string, manifestArg: string | undefined, io: Io): Promise<Policy | null> {
+  try {
+    if (path.endsWith(".wasm")) {
+      const mPath = manifestArg ? resolve(io.cwd, manifestArg) : path.replace(/\.wasm$/, ".manifest.json");
+      if (!existsSync(mPath)) throw new UsageError(`no manifest beside the module (looked for ${mPath}); pass --manifest`);
+      return await loadPolicy(new Uint8Array(readFileSync(path)), readText(mPath));
+    }
+    const source = readText(path);
+    const r = compile(source, { filename: path });
+    for (const d of r.diagnostics) if (d.severity === "error") io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
+    if (!r.wasm || !r.manifest) return null;
+    return await loadPolicy(r.wasm, r.manifest);
+  } catch (e) {
+    if (e instanceof PolicyLoadError) { io.err(`${path}: ${e.message}`); return null; }
+    throw e;
+  }
+}
+
+/** `--mount /mem/semantic=./dir[:ro]` → a host-directory mount. */
+function mountsFrom(specs: string[], cwd: string): Record<string, MountSpec> {
+  const out: Record<string, MountSpec> = {};
+  for (const s of specs) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--mount wants /mount/point=./dir[:ro], got ${s}`);
+    let dir = s.slice(eq + 1);
+    const readOnly = dir.endsWith(":ro");
+    if (readOnly || dir.endsWith(":rw")) dir = dir.slice(0, -3);
+    if (!existsSync(resolve(cwd, dir))) throw new UsageError(`--mount: no such directory ${dir}`);
+    out[s.slice(0, eq)] = { type: "dir", path: resolve(cwd, dir), readOnly };
+  }
+  return out;
+}
+
+/** `--tools tools.js`: an ES module whose default export maps tool names to `{ run(args, ctx) }`. */
+async function toolsFrom(arg: string | undefined, cwd: string): Promise<Record<string, ToolSpec>> {
+  if (!arg) return {};
+  const path = resolve(cwd, arg);
+  if (!existsSync(path)) throw new UsageError(`--tools: no such file ${arg}`);
+  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const tools = mod.default;
+  if (!tools || typeof tools !== "object") throw new UsageError(`--tools: ${arg} must export default { name: { run(args, ctx) } }`);
+  for (const [name, t] of Object.entries(tools)) if (typeof (t as ToolSpec)?.run !== "function") throw new UsageError(`--tools: tool ${name} has no run(args, ctx)`);
+  return tools as Record<string, ToolSpec>;
+}

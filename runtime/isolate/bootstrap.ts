@@ -1,0 +1,90 @@
+// The guest side of the syscall boundary: runs in every isolate before the agent's code. It takes
+// the one host function out of the global object, keeps it in a closure, and builds the frozen
+// `sys` object around it. Everything it relies on (JSON, Promise.prototype.then, Error) is captured
+// here, before agent code could replace it.
+
+/** Returned by the host function when the agent was killed during the call. */
+export const KILLED = "\u0000acp:killed";
+
+/**
+ * Evaluated as a script; `__acp_host` is the host entry `(name, argsJson) → Promise<string> | KILLED`.
+ * The script's value is the kernel's handle on the guest: `{ start, deliver }`.
+ */
+export const BOOTSTRAP = `(() => {
+  "use strict";
+  const host = globalThis.__acp_host;
+  delete globalThis.__acp_host;
+  const KILLED = ${JSON.stringify(KILLED)};
+  const stringify = JSON.stringify, parse = JSON.parse;
+  const then = Promise.prototype.then, freeze = Object.freeze, defineProperty = Object.defineProperty;
+  const ErrorCtor = Error, PromiseCtor = Promise, call = Function.prototype.call;
+  const apply = (f, self, ...args) => call.call(f, self, ...args);
+  const handlers = { __proto__: null };
+
+  function syscall(name, args) {
+    let text;
+    try { text = stringify(args); } catch (e) { text = undefined; }
+    const r = host(name, text);
+    if (r === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
+    return apply(then, r, (t) => (t === undefined ? undefined : parse(t)), (e) => {
+      const info = parse(e);
+      const err = new ErrorCtor(info.message);
+      err.code = info.code;
+      throw err;
+    });
+  }
+
+  const sys = freeze({
+    fs: freeze({
+      read: (path) => syscall("fs.read", { path }),
+      write: (path, data) => syscall("fs.write", { path, data }),
+      list: (path) => syscall("fs.list", { path }),
+      remove: (path) => syscall("fs.delete", { path }),
+    }),
+    tool: (name, args) => syscall("tool.call", { name, args }),
+    pipe: freeze({
+      send: (name, message) => syscall("pipe.send", { name, message }),
+      recv: (name) => syscall("pipe.recv", { name }),
+    }),
+    net: freeze({
+      fetch: (url, init) => syscall("net.fetch", { url, init }),
+    }),
+    checkpoint: (label) => syscall("checkpoint", { label }),
+    spawn: (spec) => syscall("spawn", spec),
+    signal: (agent, signal) => syscall("signal", { agent, signal }),
+    on: (signal, handler) => {
+      if (typeof handler !== "function") throw new TypeError("sys.on needs a function");
+      if (signal !== "SIGTERM" && signal !== "SIGINT") throw new TypeError("only SIGTERM and SIGINT can be handled");
+      handlers[signal] = handler;
+    },
+    log: (...parts) => {
+      let text;
+      try { text = stringify(parts.length === 1 ? parts[0] : parts); } catch (e) { text = '"(unserializable)"'; }
+      host("log", text);
+    },
+  });
+  defineProperty(globalThis, "sys", { value: sys, writable: false, enumerable: false, configurable: false });
+
+  return freeze({
+    // Runs main(input) and reports the outcome through the host, as JSON made here, in the guest.
+    start(main, inputJson) {
+      const done = (v) => { let t; try { t = stringify(v); } catch (e) { t = undefined; } host("exit", stringify({ ok: true, result: t })); };
+      const fail = (e) => {
+        let info;
+        try { info = { name: String(e && e.name), message: String(e && e.message), code: e && typeof e.code === "string" ? e.code : null }; }
+        catch (x) { info = { name: "Error", message: "unreadable error", code: null }; }
+        host("exit", stringify({ ok: false, error: info }));
+      };
+      let p;
+      try { p = main(parse(inputJson)); } catch (e) { fail(e); return; }
+      apply(then, new PromiseCtor((r) => r(p)), done, fail);
+    },
+    deliver(signal) {
+      const h = handlers[signal];
+      if (!h) return false;
+      // A handler that throws or rejects is the agent's business; it must not surface as unhandled.
+      apply(then, apply(then, new PromiseCtor((r) => r()), () => h(signal)), undefined, () => {});
+      return true;
+    },
+  });
+})()`;

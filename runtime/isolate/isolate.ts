@@ -1,0 +1,239 @@
+// One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
+// owns it through this class, the only place that touches QuickJS handles, and ends it through
+// one disposal path (dispose), which also settles nothing further once the agent is dead.
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
+import { BOOTSTRAP, KILLED } from "./bootstrap.js";
+import type { IsolateLimits } from "./limits.js";
+import type { ModuleSlot } from "./pool.js";
+
+/** How the kernel answers a syscall later: exactly one of these is called, at most once. */
+export interface Reply {
+  resolve(json: string | undefined): void;
+  reject(code: string, message: string): void;
+}
+
+export interface IsolateHost {
+  /** A syscall from guest code. Return "killed" to stop the guest right here, uncatchably. */
+  syscall(name: string, argsJson: string | undefined, reply: Reply): "pending" | "killed";
+  /** main() settled: `{ ok, result }` or `{ ok: false, error }` as JSON made in the guest. */
+  exit(json: string): void;
+  log(json: string): void;
+  /** The budget ran out (the guest is being interrupted). */
+  overBudget(which: "slice" | "total"): void;
+}
+
+export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
+
+export class Isolate {
+  private rt: QuickJSRuntime | null;
+  private ctx: QuickJSContext | null;
+  private guest: QuickJSHandle | null = null;
+  private readonly deferreds = new Map<number, QuickJSDeferredPromise>();
+  private nextId = 0;
+  private sliceTicks = 0;
+  /** Interrupt-handler ticks so far, over the agent's life. */
+  ticks = 0;
+  /** Once set, the interrupt handler stops any guest code and nothing calls into the guest again. */
+  private killed = false;
+
+  constructor(readonly slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost) {
+    const rt = slot.module.newRuntime();
+    rt.setMemoryLimit(limits.memoryBytes);
+    rt.setMaxStackSize(limits.stackBytes);
+    rt.setInterruptHandler(() => this.onInterrupt());
+    this.rt = rt;
+    this.ctx = rt.newContext();
+  }
+
+  get alive(): boolean {
+    return this.rt !== null && !this.killed;
+  }
+
+  private onInterrupt(): boolean {
+    if (this.killed) return true;
+    this.ticks++;
+    this.sliceTicks++;
+    if (this.sliceTicks > this.limits.sliceTicks) { this.host.overBudget("slice"); return true; }
+    if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return true; }
+    return false;
+  }
+
+  /** Stops guest code at its next tick; later calls into the guest do nothing. */
+  kill(): void {
+    this.killed = true;
+  }
+
+  /** Installs `sys` and evaluates the agent's ES module; returns its default export's handle owner. */
+  load(source: string, filename: string): RunOutcome {
+    const ctx = this.ctx!;
+    const hostFn = ctx.newFunction("__acp_host", (nameH, argH) => this.fromGuest(ctx, nameH, argH));
+    ctx.setProp(ctx.global, "__acp_host", hostFn);
+    hostFn.dispose();
+    const boot = this.guarded(() => ctx.evalCode(BOOTSTRAP, "acp:bootstrap"));
+    if (!boot.ok) return boot.outcome;
+    this.guest = boot.value;
+    const mod = this.guarded(() => ctx.evalCode(source, filename, { type: "module" }));
+    if (!mod.ok) return mod.outcome;
+    // Evaluating a module yields a promise of its namespace (top-level await); run it to the end.
+    const jobs = this.runJobs();
+    if (!jobs.ok) { mod.value.dispose(); return jobs; }
+    const state = ctx.getPromiseState(mod.value);
+    if (state.type === "rejected") {
+      const message = this.describe(state.error);
+      state.error.dispose();
+      mod.value.dispose();
+      return { ok: false, kind: "error", message };
+    }
+    if (state.type === "pending") { mod.value.dispose(); return { ok: false, kind: "error", message: "the module's top-level await never settled" }; }
+    const main = ctx.getProp(state.value, "default");
+    if (state.value !== mod.value && state.value.alive) state.value.dispose();
+    mod.value.dispose();
+    if (ctx.typeof(main) !== "function") { main.dispose(); return { ok: false, kind: "error", message: "the agent module has no default export function main(input)" }; }
+    this.main = main;
+    return { ok: true };
+  }
+
+  private main: QuickJSHandle | null = null;
+
+  /** Calls main(input) through the bootstrap, which reports the outcome with exit(). */
+  start(inputJson: string): RunOutcome {
+    const ctx = this.ctx!;
+    const start = ctx.getProp(this.guest!, "start");
+    const input = ctx.newString(inputJson);
+    const r = this.guarded(() => ctx.callFunction(start, ctx.undefined, this.main!, input));
+    start.dispose();
+    input.dispose();
+    this.main!.dispose();
+    this.main = null;
+    if (!r.ok) return r.outcome;
+    r.value.dispose();
+    return this.runJobs();
+  }
+
+  /** Asks the guest's handler for a signal; false when it has none. */
+  deliver(signal: string): boolean {
+    if (!this.alive) return false;
+    const ctx = this.ctx!;
+    const fn = ctx.getProp(this.guest!, "deliver");
+    const sig = ctx.newString(signal);
+    const r = this.guarded(() => ctx.callFunction(fn, ctx.undefined, sig));
+    fn.dispose();
+    sig.dispose();
+    if (!r.ok) return false;
+    const had = ctx.typeof(r.value) === "boolean" && ctx.dump(r.value) === true;
+    r.value.dispose();
+    this.runJobs();
+    return had;
+  }
+
+  /** Runs pending guest jobs (promise continuations) to quiescence, within the slice budget. */
+  runJobs(): RunOutcome {
+    if (!this.alive) return { ok: true };
+    this.sliceTicks = 0;
+    try {
+      const r = this.rt!.executePendingJobs();
+      if (r.error) {
+        const message = this.describe(r.error);
+        r.error.dispose();
+        return { ok: false, kind: this.killed ? "interrupted" : "error", message };
+      }
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) };
+    }
+  }
+
+  /** Does the guest have promise jobs waiting? */
+  hasPendingJobs(): boolean {
+    return this.alive && this.rt!.hasPendingJob();
+  }
+
+  pendingSyscalls(): number {
+    return this.deferreds.size;
+  }
+
+  private fromGuest(ctx: QuickJSContext, nameH: QuickJSHandle, argH: QuickJSHandle | undefined): QuickJSHandle | undefined {
+    const name = ctx.typeof(nameH) === "string" ? ctx.getString(nameH) : "";
+    const text = argH !== undefined && ctx.typeof(argH) === "string" ? ctx.getString(argH) : undefined;
+    if (this.killed) return ctx.newString(KILLED);
+    if (name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
+    if (name === "log") { this.host.log(text ?? "null"); return undefined; }
+    const d = ctx.newPromise();
+    const id = this.nextId++;
+    this.deferreds.set(id, d);
+    let settled = false;
+    const settle = (ok: boolean, payload: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      this.deferreds.delete(id);
+      if (!this.alive || !d.alive) { if (d.alive) d.dispose(); return; }
+      const v = payload === undefined ? ctx.undefined : ctx.newString(payload);
+      if (ok) d.resolve(v); else d.reject(v);
+      if (payload !== undefined) v.dispose();
+      d.dispose();
+    };
+    const reply: Reply = {
+      resolve: (json) => settle(true, json),
+      reject: (code, message) => settle(false, JSON.stringify({ code, message })),
+    };
+    const verdict = this.host.syscall(name, text, reply);
+    if (verdict === "killed" || this.killed) {
+      settled = true;
+      this.deferreds.delete(id);
+      d.dispose();
+      return ctx.newString(KILLED);
+    }
+    // The library frees what we return; the deferred keeps its own handle until it settles.
+    return d.handle.dup();
+  }
+
+  private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {
+    this.sliceTicks = 0;
+    try {
+      const r = f();
+      if (r.error) {
+        const message = this.describe(r.error);
+        r.error.dispose();
+        return { ok: false, outcome: { ok: false, kind: this.killed ? "interrupted" : "error", message } };
+      }
+      return { ok: true, value: r.value };
+    } catch (e) {
+      return { ok: false, outcome: { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) } };
+    }
+  }
+
+  /** A guest error as text, read without running guest code (no getters, no toString). */
+  private describe(h: QuickJSHandle): string {
+    try {
+      const ctx = this.ctx!;
+      const d = ctx.dump(h) as unknown;
+      if (d && typeof d === "object") {
+        const o = d as { name?: unknown; message?: unknown };
+        return `${typeof o.name === "string" ? o.name : "Error"}: ${typeof o.message === "string" ? o.message : ""}`;
+      }
+      return String(d);
+    } catch {
+      return "unreadable error";
+    }
+  }
+
+  /** Frees everything; safe to call more than once. Returns false if the QuickJS instance aborted. */
+  dispose(): boolean {
+    this.killed = true;
+    if (!this.rt) return true;
+    let clean = true;
+    try {
+      for (const d of this.deferreds.values()) if (d.alive) d.dispose();
+      this.deferreds.clear();
+      this.main?.dispose();
+      this.guest?.dispose();
+      this.ctx?.dispose();
+      this.rt.dispose();
+    } catch {
+      clean = false;
+    }
+    this.rt = null;
+    this.ctx = null;
+    return clean;
+  }
+}

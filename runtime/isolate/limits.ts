@@ -1,0 +1,30 @@
+// Per-agent resource limits. Budgets count interrupt-handler ticks (QuickJS calls the handler about
+// every 10k bytecode operations), not wall time: edge runtimes freeze Date.now() while code runs.
+
+export interface IsolateLimits {
+  /** QuickJS heap limit; allocation beyond it raises "out of memory" inside the guest. */
+  memoryBytes: number;
+  /** QuickJS stack limit; deeper recursion raises "stack overflow" inside the guest. Above about
+   * 384 KiB the host's own (V8) stack runs out first, which aborts the whole QuickJS instance. */
+  stackBytes: number;
+  /** Ticks one uninterrupted run of guest code (a slice) may take before the agent is killed. */
+  sliceTicks: number;
+  /** Ticks over the agent's whole life. */
+  totalTicks: number;
+  /** Largest JSON argument of one syscall, in UTF-16 code units. */
+  argBytes: number;
+  /** Syscalls over the agent's whole life (floods of denied calls still fill the recorder). */
+  maxSyscalls: number;
+  /** Log lines kept; later ones are counted, not recorded. */
+  maxLogLines: number;
+}
+
+export const DEFAULT_LIMITS: IsolateLimits = {
+  memoryBytes: 32 * 1024 * 1024,
+  stackBytes: 256 * 1024,
+  sliceTicks: 2_500,
+  totalTicks: 250_000,
+  argBytes: 1024 * 1024,
+  maxSyscalls: 100_000,
+  maxLogLines: 1_000,
+};

@@ -1,0 +1,279 @@
+// One agent: its isolate, its state, and the syscall gate it goes through. Every syscall is
+// decided by the policy and recorded before its effect; a kill stops the guest at once.
+import { Isolate, type Reply } from "../isolate/isolate.js";
+import type { IsolateLimits } from "../isolate/limits.js";
+import type { ModuleSlot } from "../isolate/pool.js";
+import type { Policy } from "../policy/load.js";
+import type { AgentInfo, Decision } from "../policy/types.js";
+import { SyscallError, toSyscallError } from "./errors.js";
+import { translate, type Services } from "./syscalls.js";
+import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
+import type { FlightRecorder } from "../recorder/recorder.js";
+
+/** What an agent needs from its kernel. */
+export interface AgentEnv {
+  policy: Policy;
+  services: Services;
+  recorder: FlightRecorder;
+  /** Queues the agent to run its guest jobs from the scheduler. */
+  schedule(agent: Agent): void;
+  /** Called once, when the agent has ended and its isolate is freed. */
+  onEnd(agent: Agent, cleanExit: boolean): void;
+  termGraceMs: number;
+  /** Sees each kept log line (the CLI prints them). */
+  onLog?(agent: Agent, text: string): void;
+  /** A record that could not be written (the recorder has failed; effects already fail closed). */
+  onRecorderError?(e: unknown): void;
+}
+
+interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void }
+
+export class Agent {
+  state: AgentState = "starting";
+  readonly priority: number;
+  private exitValue: AgentExit | null = null;
+  private readonly exitWaiters: ((e: AgentExit) => void)[] = [];
+  private readonly violations: Violation[] = [];
+  private syscalls = 0;
+  private logLines = 0;
+  private readonly held: (() => void)[] = [];
+  private review: Review | null = null;
+  private readonly dead = new AbortController();
+  private readonly isolate: Isolate;
+  private termTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Effects under way; a deadlock is declared only when none is. */
+  private inFlight = 0;
+
+  constructor(
+    readonly id: string,
+    readonly info: Required<Omit<AgentInfo, "labels">> & { labels: Record<string, string> },
+    slot: ModuleSlot,
+    private readonly limits: IsolateLimits,
+    private readonly env: AgentEnv,
+    priority = 0,
+  ) {
+    this.priority = priority;
+    this.isolate = new Isolate(slot, limits, {
+      syscall: (name, args, reply) => this.onSyscall(name, args, reply),
+      exit: (json) => this.onExit(json),
+      log: (json) => this.onLog(json),
+      overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
+    });
+  }
+
+  get name(): string { return this.info.name; }
+  get tenant(): string { return this.info.tenant; }
+  get slot(): ModuleSlot { return this.isolate.slot; }
+
+  /** Loads the module and starts main(input); problems end the agent, never the kernel. */
+  start(source: string, filename: string, input: unknown): void {
+    this.note(this.env.recorder.agentEvent(this.who(), "spawned"));
+    const loaded = this.isolate.load(source, filename);
+    if (!loaded.ok) return this.fromOutcome(loaded);
+    this.state = "running";
+    let inputJson: string;
+    try { inputJson = JSON.stringify(input ?? null); } catch { inputJson = "null"; }
+    const started = this.isolate.start(inputJson);
+    if (!started.ok) return this.fromOutcome(started);
+    this.settleCheck();
+  }
+
+  wait(): Promise<AgentExit> {
+    return this.exitValue ? Promise.resolve(this.exitValue) : new Promise((r) => this.exitWaiters.push(r));
+  }
+
+  get exit(): AgentExit | null { return this.exitValue; }
+
+  pending(): PendingReview | null { return this.review?.review ?? null; }
+
+  /** Lets a syscall stopped for review run, and resumes the agent. */
+  approve(): boolean {
+    const r = this.review;
+    if (!r) return false;
+    this.review = null;
+    this.note(this.env.recorder.append({ kind: "review", agent: this.who(), verdict: "approved", syscall: r.review.syscall, target: r.review.target, of: r.seq }));
+    this.state = "running";
+    r.proceed();
+    return true;
+  }
+
+  /** Refuses a syscall stopped for review (the agent gets EPERM), and resumes the agent. */
+  reject(): boolean {
+    const r = this.review;
+    if (!r) return false;
+    this.review = null;
+    this.note(this.env.recorder.append({ kind: "review", agent: this.who(), verdict: "rejected", syscall: r.review.syscall, target: r.review.target, of: r.seq }));
+    this.state = "running";
+    r.refuse();
+    return true;
+  }
+
+  signal(sig: SignalName, source: "host" | "kernel" | "policy" = "host"): void {
+    if (this.exitValue) return;
+    this.note(this.env.recorder.signal(this.who(), sig, source));
+    switch (sig) {
+      case "SIGSTOP":
+        if (this.state === "running") this.state = "stopped";
+        return;
+      case "SIGCONT":
+        if (this.state === "stopped" && !this.review) {
+          this.state = "running";
+          for (const f of this.held.splice(0)) f();
+          this.env.schedule(this);
+        }
+        return;
+      case "SIGINT":
+      case "SIGTERM": {
+        // A handler gets a grace period to finish; without one the default action ends the agent.
+        const handled = this.state !== "stopped" && this.isolate.deliver(sig);
+        if (!handled) return this.end("killed", sig, null);
+        this.termTimer ??= setTimeout(() => this.signal("SIGKILL", "kernel"), this.env.termGraceMs);
+        this.settleCheck();
+        return;
+      }
+      case "SIGKILL":
+        return this.end("killed", "SIGKILL", null);
+      case "SIGPOLICY":
+      case "SIGTRUST":
+        this.note(this.env.recorder.signal(this.who(), "SIGKILL", "kernel"));
+        return this.end("killed", sig, null);
+    }
+  }
+
+  private who() {
+    return { id: this.id, name: this.info.name, tenant: this.info.tenant, role: this.info.role, labels: this.info.labels };
+  }
+
+  /** Records whose failure changes nothing for the agent still must not go unobserved. */
+  private note(p: Promise<unknown>): void {
+    p.catch((e) => this.env.onRecorderError?.(e));
+  }
+
+  private onSyscall(name: string, argsJson: string | undefined, reply: Reply): "pending" | "killed" {
+    this.syscalls++;
+    if (this.syscalls > this.limits.maxSyscalls) {
+      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxSyscalls} syscalls`, code: "EQUOTA" });
+      return "killed";
+    }
+    const t = translate(name, argsJson, this.limits.argBytes, this.info);
+    const request = t.ok ? t.call.request : t.request;
+    const decision: Decision = this.env.policy.decide(request);
+    const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
+    if (decision.effect === "kill") {
+      this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
+      this.note(this.env.recorder.syscall(rec));
+      this.signal("SIGPOLICY", "policy");
+      return "killed";
+    }
+    const started = performance.now();
+    this.inFlight++;
+    // Append before effect: nothing happens until the record is durable; a failed append fails closed.
+    const recorded = this.env.recorder.syscall(rec);
+    let seq = -1;
+    const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
+      this.inFlight--;
+      if (seq >= 0) this.note(this.env.recorder.complete({ of: seq, ok, errno: err?.code ?? null, result: payload ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }));
+      this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)));
+    };
+    const run = () => {
+      if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
+      t.call.effect(this.env.services, { agent: { id: this.id, name: this.info.name, role: this.info.role, tenant: this.info.tenant }, dead: this.dead.signal })
+        .then((payload) => finish(true, payload), (e) => finish(false, undefined, toSyscallError(e)));
+    };
+    const deny = (outcome: Violation["outcome"]) => {
+      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect as "deny" | "stop", rule: decision.rule, outcome });
+      finish(false, undefined, new SyscallError("EPERM", `${request.syscall} ${request.target}: denied by ${decision.rule ?? "the policy's default"}`));
+    };
+    recorded.then((ack) => {
+      seq = ack.seq;
+      if (this.exitValue) { this.inFlight--; return; }
+      if (decision.effect === "allow") return run();
+      if (decision.effect === "deny") return deny("EPERM");
+      // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
+      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected") };
+      this.state = "stopped";
+      this.note(this.env.recorder.signal(this.who(), "SIGSTOP", "policy"));
+    }, (e) => {
+      // The recorder failed: fail closed, the effect never happens.
+      finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`));
+    });
+    return "pending";
+  }
+
+  /** Hands a result to the guest now, or when the agent is continued. */
+  private deliver(f: () => void): void {
+    if (this.exitValue) return;
+    if (this.state === "stopped") { this.held.push(f); return; }
+    f();
+    this.env.schedule(this);
+  }
+
+  /** Called by the scheduler: runs the guest's pending jobs once. */
+  runSlice(): void {
+    if (this.exitValue || this.state === "stopped") return;
+    const r = this.isolate.runJobs();
+    if (!r.ok) return this.fromOutcome(r);
+    this.settleCheck();
+  }
+
+  /** After guest code ran: did it finish, or can it never go on? */
+  private settleCheck(): void {
+    if (this.exitValue || this.state !== "running") return;
+    if (this.isolate.pendingSyscalls() === 0 && this.inFlight === 0 && !this.isolate.hasPendingJobs() && !this.termTimer) {
+      this.end("crashed", null, { name: "Deadlock", message: "main() is waiting on something that can never happen (no syscall is pending)", code: "EDEADLK" });
+    }
+  }
+
+  private onExit(json: string): void {
+    let r: { ok?: boolean; result?: string; error?: AgentExit["error"] };
+    try { r = JSON.parse(json); } catch { r = { ok: false, error: { name: "Error", message: "unreadable exit", code: null } }; }
+    if (r.ok) {
+      let result: unknown = null;
+      try { result = r.result === undefined ? null : JSON.parse(r.result); } catch { result = null; }
+      this.end("exited", null, null, result);
+    } else {
+      this.end("crashed", null, r.error ?? { name: "Error", message: "unknown", code: null });
+    }
+  }
+
+  private onLog(json: string): void {
+    if (++this.logLines > this.limits.maxLogLines) return;
+    // A string logs as itself; anything else as its JSON.
+    let text = json;
+    try { const v = JSON.parse(json); if (typeof v === "string") text = v; } catch { /* keep the JSON */ }
+    if (text.length > 4096) text = text.slice(0, 4096) + "…";
+    this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text }));
+    this.env.onLog?.(this, text);
+  }
+
+  private fromOutcome(o: { ok: false; kind: "error" | "interrupted" | "abort"; message: string }): void {
+    if (this.exitValue) return;
+    if (o.kind === "abort") {
+      // The QuickJS instance itself failed: nothing in it can be trusted any more.
+      this.isolate.slot.poisoned = true;
+      return this.end("crashed", null, { name: "IsolateAbort", message: o.message, code: "EABORT" });
+    }
+    const [name, ...rest] = o.message.split(": ");
+    this.end("crashed", null, { name: name || "Error", message: rest.join(": ") || o.message, code: null });
+  }
+
+  /** The one way an agent ends: stop the guest, free the isolate, record, tell the waiters. */
+  end(status: AgentExit["status"], signal: SignalName | null, error: AgentExit["error"], result: unknown = null): void {
+    if (this.exitValue) return;
+    this.isolate.kill();
+    clearTimeout(this.termTimer);
+    this.review = null;
+    this.held.length = 0;
+    this.state = status;
+    this.exitValue = { status, signal, result, error, violations: this.violations, syscalls: this.syscalls };
+    this.dead.abort();
+    // Free the isolate after the current guest call has unwound (we may be inside it now).
+    queueMicrotask(() => {
+      const clean = this.isolate.dispose();
+      if (!clean) this.isolate.slot.poisoned = true;
+      this.env.onEnd(this, clean);
+    });
+    this.note(this.env.recorder.agentEvent(this.who(), status, { signal, error, syscalls: this.syscalls }));
+    for (const w of this.exitWaiters.splice(0)) w(this.exitValue);
+  }
+}

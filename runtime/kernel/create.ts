@@ -1,0 +1,65 @@
+// `Kernel.create`: the embedding API of DESIGN.md. It builds the mount table (memory by default,
+// host directories where asked, read-only /tools and /policy), opens the flight recorder, and
+// hands both to a KernelCore.
+import { FlightRecorder } from "../recorder/recorder.js";
+import type { RecorderKey } from "../recorder/key.js";
+import { defaultMounts } from "../vfs/default-mounts.js";
+import type { MountSpec as VfsMountSpec } from "../vfs/mount-spec.js";
+import type { Backend } from "../vfs/backend.js";
+import { Vfs } from "../vfs/vfs.js";
+import type { IsolateLimits } from "../isolate/limits.js";
+import type { Policy } from "../policy/load.js";
+import type { Agent } from "./agent.js";
+import { KernelCore } from "./kernel.js";
+import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
+
+export type MountSpec = VfsMountSpec | Backend;
+
+export interface KernelCreateOptions {
+  policy: Policy;
+  tools?: Record<string, ToolSpec>;
+  /** Overrides of the default mount table, e.g. `{ "/mem/semantic": { type: "dir", path: "./data", readOnly: true } }`. */
+  mounts?: Record<string, MountSpec>;
+  /** A file (group-committed fsync by default) or memory. */
+  recorder?: { path: string; sync?: "group" | "always"; key?: RecorderKey } | { memory: true; key?: RecorderKey };
+  limits?: Partial<IsolateLimits>;
+  agentsPerModule?: number;
+  termGraceMs?: number;
+  /** The policy's source, shown read-only at /policy/<name>.acp. */
+  policySource?: string;
+  onLog?(agent: Agent, text: string): void;
+}
+
+export class Kernel {
+  private constructor(readonly core: KernelCore, readonly vfs: Vfs, readonly recorder: FlightRecorder) {}
+
+  static async create(o: KernelCreateOptions): Promise<Kernel> {
+    const m = o.policy.manifest;
+    const toolFiles: Record<string, string> = {};
+    for (const t of m.tools) toolFiles[`${t.name}.json`] = JSON.stringify({ name: t.name, args: t.param, provided: Boolean(o.tools?.[t.name]) }, null, 2);
+    const policyFiles: Record<string, string> = { "manifest.json": JSON.stringify(m, null, 2) };
+    if (o.policySource !== undefined) policyFiles[`${m.policy}.acp`] = o.policySource;
+    const vfs = new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts }));
+    const rec = o.recorder ?? { memory: true };
+    const policy = { name: m.policy, hash: m.sourceSha256 };
+    const recorder = "path" in rec
+      ? await FlightRecorder.open({ path: rec.path, sync: rec.sync, key: rec.key, policy })
+      : await FlightRecorder.open({ memory: true, key: rec.key, policy });
+    const core = new KernelCore({
+      policy: o.policy, tools: o.tools, fs: vfs, recorder, limits: o.limits,
+      agentsPerModule: o.agentsPerModule, termGraceMs: o.termGraceMs, onLog: o.onLog,
+    });
+    return new Kernel(core, vfs, recorder);
+  }
+
+  spawn(o: SpawnOptions): Promise<Agent> { return this.core.spawn(o); }
+  list(): Agent[] { return this.core.list(); }
+  get(id: string): Agent | undefined { return this.core.get(id); }
+  get policy(): Policy { return this.core.policy; }
+  shutdown(): Promise<void> { return this.core.shutdown(); }
+
+  /** Runs one agent to its end: spawn, then wait. */
+  async run(o: SpawnOptions): Promise<AgentExit> {
+    return (await this.spawn(o)).wait();
+  }
+}

@@ -1,0 +1,191 @@
+// The kernel end to end: real QuickJS isolates, a real compiled policy, the real VFS and recorder.
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/compile.js";
+import { loadPolicy } from "../policy/load.js";
+import { verify } from "../recorder/verify.js";
+import { Kernel, type KernelCreateOptions } from "./create.js";
+
+const POLICY = `policy t {
+  tool pay({ amount: number, to: string })
+  tool slow({})
+  tool huge({})
+  allow tool pay when args.amount <= 1000
+  stop tool pay when args.amount > 5000
+  kill tool pay when args.to == "acct-666"
+  allow tool slow
+  allow tool huge
+  allow fs.read "/mem/**"
+  allow fs.read "/policy/**"
+  allow fs.list "/mem/**"
+  allow fs.write "/mem/working/**"
+  deny fs.read "/mem/semantic/secrets/**"
+}`;
+
+const kernels: Kernel[] = [];
+afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+
+async function kernel(o: Partial<KernelCreateOptions> = {}): Promise<Kernel> {
+  const r = compile(POLICY, { filename: "t.acp" });
+  const k = await Kernel.create({
+    policy: await loadPolicy(r.wasm!, r.manifest!), policySource: POLICY,
+    tools: {
+      pay: { run: async (a: { amount: number }) => ({ id: `tx-${a.amount}` }) },
+      slow: { run: () => new Promise(() => {}), timeoutMs: 50 },
+      huge: { run: () => "x".repeat(2000), maxResultBytes: 1000 },
+    },
+    limits: { sliceTicks: 300 },
+    termGraceMs: 100,
+    ...o,
+  });
+  kernels.push(k);
+  return k;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("kernel", () => {
+  it("runs an agent through the gate: fs, tools, EPERM, and a result", async () => {
+    const k = await kernel();
+    const exit = await k.run({ name: "payer", input: { who: "world" }, source: `export default async function main(input) {
+      await sys.fs.write("/mem/working/a.txt", "hello " + input.who);
+      const text = await sys.fs.read("/mem/working/a.txt");
+      const receipt = await sys.tool("pay", { amount: 500, to: "acct-1" });
+      let denied = null;
+      try { await sys.fs.read("/mem/semantic/secrets/k"); } catch (e) { denied = e.code; }
+      const policyFiles = await sys.fs.list("/mem/working");
+      const manifest = JSON.parse(await sys.fs.read("/policy/manifest.json"));
+      return { text, receipt, denied, policy: manifest.policy, mem: policyFiles };
+    }` });
+    expect(exit).toMatchObject({ status: "exited", signal: null, syscalls: 6,
+      result: { text: "hello world", receipt: { id: "tx-500" }, denied: "EPERM", policy: "t" } });
+    expect(exit.violations).toEqual([{ syscall: "fs.read", target: "/mem/semantic/secrets/k", effect: "deny", rule: "t:14", outcome: "EPERM" }]);
+  });
+
+  it("kills at a kill decision: no further guest code runs, pending effects are dropped", async () => {
+    const k = await kernel();
+    const exit = await k.run({ source: `export default async function main() {
+      const w = sys.fs.write("/mem/working/after.txt", "should not exist");
+      try { sys.tool("pay", { amount: 1, to: "acct-666" }); } finally { await sys.fs.write("/mem/working/finally.txt", "no"); }
+      return "unreachable";
+    }` });
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY", result: null });
+    expect(exit.violations[0]).toMatchObject({ effect: "kill", rule: "t:7", outcome: "killed" });
+    await expect(k.vfs.read("/mem/working/finally.txt")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("stops a syscall for review until approved or rejected", async () => {
+    const k = await kernel();
+    const src = `export default async function main() { try { return await sys.tool("pay", { amount: 6000, to: "x" }); } catch (e) { return e.code; } }`;
+    const a = await k.spawn({ source: src });
+    while (!a.pending()) await sleep(2);
+    expect(a.state).toBe("stopped");
+    expect(a.pending()).toMatchObject({ syscall: "tool.call", target: "pay", args: { amount: 6000, to: "x" } });
+    a.approve();
+    expect((await a.wait()).result).toEqual({ id: "tx-6000" });
+    const b = await k.spawn({ source: src });
+    while (!b.pending()) await sleep(2);
+    b.reject();
+    expect(await b.wait()).toMatchObject({ status: "exited", result: "EPERM", violations: [{ effect: "stop", outcome: "rejected" }] });
+  });
+
+  it("SIGSTOP holds an agent at its syscalls and SIGCONT lets it go on", async () => {
+    const k = await kernel();
+    const a = await k.spawn({ source: `export default async function main() { let n = 0; for (let i = 0; i < 200; i++) { await sys.fs.write("/mem/working/n", String(++n)); } return n; }` });
+    await sleep(5);
+    a.signal("SIGSTOP");
+    await sleep(10);
+    const at = await k.vfs.read("/mem/working/n");
+    await sleep(30);
+    expect(await k.vfs.read("/mem/working/n")).toBe(at);
+    expect(a.state).toBe("stopped");
+    a.signal("SIGCONT");
+    expect(await a.wait()).toMatchObject({ status: "exited", result: 200 });
+  });
+
+  it("SIGTERM runs the handler; a handler that never finishes gets SIGKILL after the grace period", async () => {
+    const k = await kernel();
+    const polite = await k.spawn({ source: `export default async function main() {
+      let done = false;
+      sys.on("SIGTERM", async () => { await sys.fs.write("/mem/working/bye", "flushed"); done = true; });
+      while (!done) await sys.fs.read("/policy/manifest.json");
+      return "clean";
+    }` });
+    await sleep(10);
+    polite.signal("SIGTERM");
+    expect(await polite.wait()).toMatchObject({ status: "exited", result: "clean" });
+    expect(await k.vfs.read("/mem/working/bye")).toBe("flushed");
+
+    const stubborn = await k.spawn({ source: `export default async function main() {
+      sys.on("SIGTERM", () => new Promise(() => {}));
+      for (;;) await sys.fs.read("/policy/manifest.json");
+    }` });
+    await sleep(10);
+    stubborn.signal("SIGTERM");
+    expect(await stubborn.wait()).toMatchObject({ status: "killed", signal: "SIGKILL" });
+    const plain = await k.spawn({ source: `export default async function main() { for (;;) await sys.fs.read("/policy/manifest.json"); }` });
+    await sleep(5);
+    plain.signal("SIGINT");
+    expect(await plain.wait()).toMatchObject({ status: "killed", signal: "SIGINT" });
+  });
+
+  it("contains crashes: exceptions, budgets, memory, stack, deadlocks; the kernel goes on", async () => {
+    const k = await kernel({ limits: { sliceTicks: 300, memoryBytes: 8 * 1024 * 1024 } });
+    const cases: [string, object][] = [
+      [`throw new TypeError("boom")`, { status: "crashed", error: { name: "TypeError", message: "boom" } }],
+      [`for (;;) {}`, { status: "killed", signal: "SIGKILL", error: { code: "EBUDGET" } }],
+      [`try { for (;;) {} } catch (e) { return "caught the kill"; }`, { status: "killed", error: { code: "EBUDGET" } }],
+      [`const a = []; for (;;) a.push("x".repeat(1 << 16));`, { status: "crashed", error: { name: "InternalError", message: "out of memory" } }],
+      [`const f = (n) => f(n + 1) + 1; return f(0);`, { status: "crashed", error: { name: "InternalError", message: "stack overflow" } }],
+      [`await new Promise(() => {});`, { status: "crashed", error: { code: "EDEADLK" } }],
+      [`return await sys.tool("slow", {});`, { status: "crashed", error: { code: "ETIMEDOUT" } }],
+      [`return await sys.tool("huge", {});`, { status: "crashed", error: { code: "E2BIG" } }],
+    ];
+    const exits = await Promise.all(cases.map(([body]) => k.run({ source: `export default async function main() { ${body} }` })));
+    exits.forEach((e, i) => expect(e, cases[i]![0]).toMatchObject(cases[i]![1]));
+    expect(await k.run({ source: `export default async function main() { return 42; }` })).toMatchObject({ status: "exited", result: 42 });
+  });
+
+  it("gives each tenant its own QuickJS module instances", async () => {
+    const k = await kernel();
+    await Promise.all(["acme", "acme", "globex"].map((tenant) => k.run({ tenant, source: `export default async function main() { return 1; }` })));
+    await sleep(5); // isolates are freed just after their exit is reported
+    const stats = k.core.poolStats();
+    expect(stats.map((s) => s.tenant).sort()).toEqual(["acme", "globex"]);
+    expect(stats.map(({ modules, live }) => ({ modules, live }))).toEqual([{ modules: 1, live: 0 }, { modules: 1, live: 0 }]);
+  });
+
+  it("mounts a host directory read-only, confined under its root", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "acp-mount-"));
+    writeFileSync(join(dir, "fact.txt"), "water is wet");
+    const k = await kernel({ mounts: { "/mem/semantic": { type: "dir", path: dir, readOnly: true } } });
+    const exit = await k.run({ source: `export default async function main() {
+      const fact = await sys.fs.read("/mem/semantic/fact.txt");
+      let up = null; try { await sys.fs.read("/mem/semantic/../../etc/passwd"); } catch (e) { up = e.code; }
+      return { fact, up };
+    }` });
+    // "../.." canonicalizes to /etc/passwd, which no rule allows: the on-violation kill.
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY", violations: [{ target: "/etc/passwd" }] });
+    const ok = await k.run({ source: `export default async function main() { return await sys.fs.read("/mem/semantic/fact.txt"); }` });
+    expect(ok.result).toBe("water is wet");
+  });
+
+  it("records every syscall before its effect in a log that verifies, and fails closed without a recorder", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "acp-log-")), "flight.log");
+    const k = await kernel({ recorder: { path: log } });
+    await k.run({ source: `export default async function main() { await sys.fs.write("/mem/working/x", "1"); try { await sys.fs.read("/mem/semantic/secrets/a"); } catch {} return 1; }` });
+    const late = await k.spawn({ source: `export default async function main() { await new Promise((r) => r()); for (let i = 0; i < 50; i++) await sys.fs.read("/policy/manifest.json"); try { await sys.fs.write("/mem/working/late", "x"); } catch (e) { return e.code; } return "written"; }` });
+    await k.recorder.close(); // the recorder goes away under a running agent
+    expect(await late.wait()).toMatchObject({ status: "crashed", error: { code: "EIO" } });
+    await expect(k.vfs.read("/mem/working/late")).rejects.toMatchObject({ code: "ENOENT" });
+    const v = verify(log);
+    expect(v.ok).toBe(true);
+    const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const write = lines.find((r) => r.kind === "syscall" && r.syscall === "fs.write")!;
+    const done = lines.find((r) => r.kind === "complete" && r.of === write.seq)!;
+    expect(write.seq).toBeLessThan(done.seq);
+    expect(lines.some((r) => r.kind === "syscall" && r.effect === "deny")).toBe(true);
+  });
+});

@@ -1,0 +1,92 @@
+// The kernel: owns the policy, the services, the flight recorder and every agent. Agents are
+// spawned into isolates from a per-tenant pool; whatever an agent does, the kernel goes on.
+import { randomUUID } from "node:crypto";
+import { DEFAULT_LIMITS, type IsolateLimits } from "../isolate/limits.js";
+import { IsolatePool } from "../isolate/pool.js";
+import type { Policy } from "../policy/load.js";
+import type { FlightRecorder } from "../recorder/recorder.js";
+import { Agent } from "./agent.js";
+import { Scheduler } from "./scheduler.js";
+import type { FileSystem, Services } from "./syscalls.js";
+import type { SpawnOptions, ToolSpec } from "./types.js";
+
+export interface KernelOptions {
+  policy: Policy;
+  tools?: Record<string, ToolSpec>;
+  fs: FileSystem;
+  recorder: FlightRecorder;
+  limits?: Partial<IsolateLimits>;
+  /** Runtimes per QuickJS module instance before the pool opens another (default 1000). */
+  agentsPerModule?: number;
+  /** Time a SIGTERM handler gets before SIGKILL (default 2000 ms). */
+  termGraceMs?: number;
+  /** Sees each agent log line as it is recorded. */
+  onLog?(agent: Agent, text: string): void;
+}
+
+export class KernelCore {
+  private readonly agents = new Map<string, Agent>();
+  private readonly pool: IsolatePool;
+  private readonly services: Services;
+  private readonly limits: IsolateLimits;
+  private readonly scheduler = new Scheduler();
+  /** Records that could not be written after the fact (effects fail closed on their own). */
+  readonly recorderErrors: unknown[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: KernelOptions) {
+    this.pool = new IsolatePool(opts.agentsPerModule ?? 1000);
+    this.services = { fs: opts.fs, tools: opts.tools ?? {} };
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  get policy(): Policy { return this.opts.policy; }
+
+  async spawn(o: SpawnOptions): Promise<Agent> {
+    if (this.closed) throw new Error("the kernel is shut down");
+    const id = o.id ?? randomUUID().slice(0, 8);
+    if (this.agents.has(id)) throw new Error(`an agent with id ${id} exists`);
+    const tenant = o.tenant ?? "";
+    const slot = await this.pool.acquire(tenant);
+    const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
+    const agent = new Agent(id, info, slot, { ...this.limits, ...o.limits }, {
+      policy: this.opts.policy,
+      services: this.services,
+      recorder: this.opts.recorder,
+      onRecorderError: (e) => this.recorderErrors.push(e),
+      schedule: (a) => this.scheduler.enqueue(a),
+      onEnd: (a, clean) => {
+        this.pool.release(a.slot);
+        // An instance that aborted takes its other agents with it, and only them.
+        if (!clean || a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
+      },
+      termGraceMs: this.opts.termGraceMs ?? 2000,
+      onLog: this.opts.onLog,
+    }, o.priority ?? 0);
+    this.agents.set(id, agent);
+    agent.start(o.source, o.filename ?? `${info.name}.js`, o.input);
+    return agent;
+  }
+
+  list(): Agent[] {
+    return [...this.agents.values()];
+  }
+
+  get(id: string): Agent | undefined {
+    return this.agents.get(id);
+  }
+
+  poolStats() {
+    return this.pool.stats();
+  }
+
+  /** Kills every agent that is still alive and closes the recorder. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const a of this.agents.values()) if (!a.exit) a.signal("SIGKILL", "kernel");
+    await Promise.all([...this.agents.values()].map((a) => a.wait()));
+    await new Promise((r) => setTimeout(r, 0));
+    await this.opts.recorder.close();
+  }
+}

@@ -1,0 +1,92 @@
+// The syscall table: for each guest entry point, how its arguments become the policy request
+// (canonical target, typed args) and what the effect is once the policy allows it. Arguments
+// arrive as one parsed JSON copy, so the decision and the effect see the same value.
+import { canonicalizePath } from "../vfs/canonical-path.js";
+import type { AgentInfo, Request } from "../policy/types.js";
+import { SyscallError } from "./errors.js";
+import { runTool } from "./tools.js";
+import type { ToolSpec } from "./types.js";
+
+/** What the gate needs of the file system: canonical paths in, errno-coded errors out. */
+export interface FileSystem {
+  read(path: string): Promise<string>;
+  write(path: string, data: string): Promise<void>;
+  list(path: string): Promise<string[]>;
+  remove(path: string): Promise<void>;
+}
+
+export interface Services {
+  fs: FileSystem;
+  tools: Record<string, ToolSpec>;
+}
+
+export interface EffectCtx {
+  agent: { id: string; name: string; role: string; tenant: string };
+  /** Aborted when the agent dies: long effects stop. */
+  dead: AbortSignal;
+}
+
+export interface Call {
+  request: Request;
+  /** Runs the effect; resolves with the JSON the guest gets back. */
+  effect: (s: Services, ctx: EffectCtx) => Promise<string | undefined>;
+}
+
+type Args = Record<string, unknown>;
+const obj = (a: unknown): Args => (a !== null && typeof a === "object" && !Array.isArray(a) ? (a as Args) : {});
+
+/** A path as the policy sees it: canonical when it can be, else as given (and then a violation). */
+function target(path: unknown): string {
+  if (typeof path !== "string") return "\u0000not-a-path";
+  const c = canonicalizePath(path);
+  return typeof c === "string" ? c : path;
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
+  "fs.read": (a, agent) => {
+    const path = target(a.path);
+    return { request: { agent, syscall: "fs.read", target: path }, effect: async (s) => json(await s.fs.read(path)) };
+  },
+  "fs.list": (a, agent) => {
+    const path = target(a.path);
+    return { request: { agent, syscall: "fs.list", target: path }, effect: async (s) => json(await s.fs.list(path)) };
+  },
+  "fs.delete": (a, agent) => {
+    const path = target(a.path);
+    return { request: { agent, syscall: "fs.delete", target: path }, effect: async (s) => { await s.fs.remove(path); return undefined; } };
+  },
+  "fs.write": (a, agent) => {
+    const path = target(a.path);
+    const data = a.data;
+    // Non-string data is ill-typed: the request carries no size, so the policy sees a violation.
+    const args = typeof data === "string" ? { size: Buffer.byteLength(data, "utf8") } : {};
+    return { request: { agent, syscall: "fs.write", target: path, args }, effect: async (s) => { await s.fs.write(path, data as string); return undefined; } };
+  },
+  "tool.call": (a, agent) => {
+    const name = typeof a.name === "string" ? a.name : "\u0000not-a-tool";
+    return {
+      request: { agent, syscall: "tool.call", target: name, args: a.args },
+      effect: (s, ctx) => runTool(name, s.tools[name], a.args, { agent: ctx.agent }, ctx.dead),
+    };
+  },
+};
+
+export type Translation = { ok: true; call: Call } | { ok: false; request: Request };
+
+/** Turns a guest call into its request and effect; unknown or malformed calls still get a request, which the policy decides as a violation. */
+export function translate(name: string, argsJson: string | undefined, maxArgBytes: number, agent: AgentInfo): Translation {
+  const bad = (why: string): Translation => ({ ok: false, request: { agent, syscall: `\u0000${why}`, target: name } });
+  const make = TABLE[name];
+  if (!make) return bad("unknown-syscall");
+  if (argsJson === undefined) return bad("args-not-json");
+  if (argsJson.length > maxArgBytes) return bad("args-too-large");
+  let args: unknown;
+  try { args = JSON.parse(argsJson); } catch { return bad("args-not-json"); }
+  return { ok: true, call: make(obj(args), agent) };
+}
+
+export function notImplemented(name: string): SyscallError {
+  return new SyscallError("ENOSYS", `${name} is not available in this kernel`);
+}

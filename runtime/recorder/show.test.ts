@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { show, showEntries } from "./show.js";
+import { FlightRecorder } from "./recorder.js";
+import { PAYER, writeSampleLog } from "./testdata/sample-log.js";
+import { readLog } from "./verify.js";
+
+describe("show", () => {
+  it("prints one line per event, each syscall joined with its completion", async () => {
+    const { records } = readLog(await writeSampleLog());
+    expect(show(records)).toEqual([
+      "#0  00:00:01.000  open  policy shop abababababab  unsealed",
+      "#1  00:00:01.010  payer(a1)  spawned",
+      "#2  00:00:01.020  payer(a1)  tool.call buy  allow  rule=cheap  ok 1.3ms",
+      "#4  00:00:01.040  payer(a1)  tool.call buy  allow  rule=cheap  ok 12ms",
+      "#6  00:00:01.060  thief(a2)  spawned",
+      "#7  00:00:01.070  thief(a2)  tool.call buy  deny  rule=shop:5  EPERM 0.1ms",
+      "#9  00:00:01.090  thief(a2)  tool.call buy  allow  rule=cheap  no completion  (args over the size cap: digest only)",
+      "#10  00:00:01.100  thief(a2)  signal SIGKILL  from policy",
+      '#11  00:00:01.110  thief(a2)  killed  {"signal":"SIGKILL"}',
+      '#12  00:00:01.120  payer(a1)  exited  {"status":"exited"}',
+      "#13  00:00:01.130  close",
+    ]);
+  });
+
+  it("filters by agent id or name", async () => {
+    const { records } = readLog(await writeSampleLog());
+    const byId = show(records, { agent: "a2" });
+    expect(byId.map((l) => l.split("  ")[0])).toEqual(["#6", "#7", "#9", "#10", "#11"]);
+    expect(show(records, { agent: "thief" })).toEqual(byId);
+  });
+
+  it("shows operator reviews and agent log lines", async () => {
+    const rec = await FlightRecorder.open({ memory: true, now: () => 0 });
+    await rec.append({ kind: "review", agent: PAYER, syscall: "tool.call", target: "buy", verdict: "rejected", of: 0 });
+    await rec.append({ kind: "log", agent: PAYER, text: "done\n" });
+    expect(show(rec.records()).slice(1)).toEqual([
+      "#1  00:00:00.000  payer(a1)  review tool.call buy  rejected  of #0",
+      '#2  00:00:00.000  payer(a1)  log "done\\n"',
+    ]);
+  });
+
+  it("keeps a completion whose syscall is not in view on its own line", async () => {
+    const { records } = readLog(await writeSampleLog());
+    const orphan = records.filter((r) => r.seq !== 2);
+    expect(show(orphan)).toContain("#3  00:00:01.030  completes #2  ok 1.3ms");
+    expect(showEntries(records).find((e) => e.record.seq === 7)?.completion).toMatchObject({ errno: "EPERM" });
+  });
+});

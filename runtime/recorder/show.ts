@@ -1,0 +1,75 @@
+// A log for people: one line per event, each syscall joined with its completion.
+//   #12  10:41:03.120  payer(a1)  tool.call transfer  allow  rule=small-usd  ok 1.2ms
+// Times are UTC, so the same log reads the same everywhere.
+import type { CompleteRecord, FlightRecord, RecordedAgent } from "./record.js";
+
+export interface ShowOptions {
+  /** Only this agent's records (matched on id or name). */
+  agent?: string;
+}
+
+/** A record to show, with its completion when it is a syscall that has one. */
+export interface ShowEntry {
+  record: FlightRecord;
+  completion?: CompleteRecord;
+}
+
+/** The records to show, completions folded into their syscalls (a completion without one stays on its own). */
+export function showEntries(records: readonly FlightRecord[], opts: ShowOptions = {}): ShowEntry[] {
+  const completions = new Map<number, CompleteRecord>();
+  const syscalls = new Set<number>();
+  for (const r of records) {
+    if (r.kind === "complete") completions.set(r.of, r);
+    if (r.kind === "syscall") syscalls.add(r.seq);
+  }
+  const out: ShowEntry[] = [];
+  for (const r of records) {
+    if (r.kind === "complete" && syscalls.has(r.of)) continue;
+    if (opts.agent !== undefined && !("agent" in r && (r.agent.id === opts.agent || r.agent.name === opts.agent))) continue;
+    const c = r.kind === "syscall" ? completions.get(r.seq) : undefined;
+    out.push(c ? { record: r, completion: c } : { record: r });
+  }
+  return out;
+}
+
+export function show(records: readonly FlightRecord[], opts: ShowOptions = {}): string[] {
+  return showEntries(records, opts).map(({ record: r, completion }) => {
+    const cols = [`#${r.seq}`, time(r.ts)];
+    switch (r.kind) {
+      case "syscall":
+        cols.push(who(r.agent), `${r.syscall} ${r.target}`, r.effect, `rule=${r.rule ?? "-"}`);
+        if (r.audit.length) cols.push(`audit=${r.audit.join(",")}`);
+        cols.push(completion ? outcome(completion) : "no completion");
+        if (r.argsTruncated) cols.push("(args over the size cap: digest only)");
+        break;
+      case "complete": cols.push(`completes #${r.of}`, outcome(r)); break;
+      case "signal": cols.push(who(r.agent), `signal ${r.signal}`, `from ${r.source}`); break;
+      case "review": cols.push(who(r.agent), `review ${r.syscall} ${r.target}`, r.verdict, ...(r.of !== undefined ? [`of #${r.of}`] : [])); break;
+      case "log": cols.push(who(r.agent), `log ${JSON.stringify(r.text)}`); break;
+      case "agent": cols.push(who(r.agent), r.event, ...(r.detail && Object.keys(r.detail).length ? [JSON.stringify(r.detail)] : [])); break;
+      case "open": {
+        const policy = r.policy ? `policy ${r.policy}${r.policyHash ? ` ${r.policyHash.slice(0, 12)}` : ""}` : "no policy named";
+        cols.push("open", policy, r.keyId ? `sealed every ${r.sealEvery} by key ${r.keyId}` : "unsealed");
+        if (r.recovered) cols.push(`(cut ${r.recovered.truncatedBytes} bytes of a partial record left by a crash)`);
+        break;
+      }
+      case "seal": cols.push("seal", `key=${r.keyId}`, `through #${r.through}`); break;
+      case "close": cols.push("close"); break;
+    }
+    return cols.join("  ");
+  });
+}
+
+const time = (ts: number): string => (Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString().slice(11, 23) : "??:??:??.???");
+
+const who = (a: RecordedAgent): string => `${a.name}(${a.id})`;
+
+function outcome(c: CompleteRecord): string {
+  return `${c.ok ? "ok" : (c.errno ?? "failed")} ${duration(c.durationMs)}`;
+}
+
+function duration(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${(ms / 1000).toFixed(2)}s`;
+}

@@ -1,0 +1,118 @@
+// The agent's one namespace of canonical absolute paths, spread over mounted backends. The kernel
+// canonicalizes and decides before calling here; this layer checks again anyway, so a caller that
+// skips the kernel still cannot reach outside a mount or remove one.
+import type { Backend, BackendSnapshot, Stat } from "./backend.js";
+import { MAX_PATH_BYTES, isCanonicalPath } from "./canonical-path.js";
+import { VfsError } from "./errors.js";
+import { MountTable } from "./mount-table.js";
+import { utf8Bytes } from "./utf8.js";
+
+/** Snapshots of the mounts whose backends can take one, by mount point. */
+export type VfsSnapshot = ReadonlyMap<string, BackendSnapshot>;
+
+export class Vfs {
+  private readonly table: MountTable;
+
+  constructor(mounts: Readonly<Record<string, Backend>>) {
+    this.table = new MountTable(mounts);
+  }
+
+  get mountPoints(): string[] {
+    return this.table.points;
+  }
+
+  async read(path: string): Promise<string> {
+    const p = canonical(path);
+    const r = this.fileTarget(p);
+    return forward(p, () => r.backend.read(r.rel));
+  }
+
+  async write(path: string, data: string): Promise<void> {
+    const p = canonical(path);
+    // Checked here too: a third-party backend might store whatever it is handed.
+    if (typeof data !== "string") throw new VfsError("EINVAL", p, "data must be a string");
+    const r = this.fileTarget(p);
+    return forward(p, () => r.backend.write(r.rel, data));
+  }
+
+  /** A directory's names; mount points below it are listed like any directory. */
+  async list(path: string): Promise<string[]> {
+    const p = canonical(path);
+    const below = this.table.mountsBelow(p);
+    const r = this.table.resolve(p);
+    if (r === null) {
+      if (below.length === 0) throw new VfsError("ENOENT", p, "not under any mount");
+      return below;
+    }
+    if (below.length === 0) return forward(p, () => r.backend.list(r.rel));
+    // Mount points shadow whatever the enclosing backend has (or lacks) at those names.
+    const own = await forward(p, () => r.backend.list(r.rel)).catch((e: VfsError) => {
+      if (e.code === "ENOENT" || e.code === "ENOTDIR") return [];
+      throw e;
+    });
+    return [...new Set([...own, ...below])].sort();
+  }
+
+  async remove(path: string): Promise<void> {
+    const p = canonical(path);
+    if (this.table.isMountPoint(p)) throw new VfsError("EACCES", p, "a mount point cannot be removed");
+    if (this.table.mountsBelow(p).length > 0) throw new VfsError("EACCES", p, "a directory holding mount points cannot be removed");
+    const r = this.table.resolve(p);
+    if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
+    return forward(p, () => r.backend.remove(r.rel));
+  }
+
+  /** null when nothing is there. */
+  async stat(path: string): Promise<Stat | null> {
+    const p = canonical(path);
+    if (this.table.mountsBelow(p).length > 0 && !this.table.isMountPoint(p)) return { kind: "dir", size: 0 };
+    const r = this.table.resolve(p);
+    if (r === null) return null;
+    return forward(p, () => r.backend.stat(r.rel));
+  }
+
+  /**
+   * Captures every mount that supports it. All hooks are called before any is awaited, so memory
+   * mounts (which capture synchronously) form one consistent cut across mounts.
+   */
+  async snapshot(): Promise<VfsSnapshot> {
+    const taken = this.table.points.flatMap((point) => {
+      const b = this.table.backend(point)!;
+      return b.snapshot ? [forward(point, () => b.snapshot!()).then((s) => [point, s] as const)] : [];
+    });
+    return new Map(await Promise.all(taken));
+  }
+
+  async restore(snapshot: VfsSnapshot): Promise<void> {
+    for (const [point, snap] of snapshot) {
+      const b = this.table.backend(point);
+      if (!b?.restore) throw new VfsError("EINVAL", point, "no mount here can restore a snapshot");
+      await forward(point, () => b.restore!(snap));
+    }
+  }
+
+  /** The backend that holds the file at `p`: directories made of mount points hold no files. */
+  private fileTarget(p: string) {
+    if (this.table.mountsBelow(p).length > 0) throw new VfsError("EISDIR", p);
+    const r = this.table.resolve(p);
+    if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
+    return r;
+  }
+}
+
+function canonical(path: string): string {
+  if (typeof path !== "string") throw new VfsError("EINVAL", `<${typeof path}>`, "path is not a string");
+  if (utf8Bytes(path) > MAX_PATH_BYTES) throw new VfsError("ENAMETOOLONG", path, `path is longer than ${MAX_PATH_BYTES} bytes`);
+  if (!isCanonicalPath(path)) throw new VfsError("EINVAL", path, "path is not canonical (absolute; no empty, `.` or `..` segment; no trailing slash; no NUL)");
+  return path;
+}
+
+/** Runs a backend call and names any failure by the agent's path; a foreign throw becomes EIO. */
+async function forward<T>(path: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof VfsError) throw e.at(path);
+    throw new VfsError("EIO", path, "the storage behind this mount failed", { cause: e });
+  }
+}
