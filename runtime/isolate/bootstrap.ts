@@ -17,8 +17,10 @@ export const BOOTSTRAP = `(() => {
   const KILLED = ${JSON.stringify(KILLED)};
   const stringify = JSON.stringify, parse = JSON.parse;
   const then = Promise.prototype.then, freeze = Object.freeze, defineProperty = Object.defineProperty;
-  const ErrorCtor = Error, PromiseCtor = Promise, call = Function.prototype.call;
-  const apply = (f, self, ...args) => call.call(f, self, ...args);
+  const ErrorCtor = Error, PromiseCtor = Promise, reflectApply = Reflect.apply;
+  // Reflect.apply with an array literal: no lookup of Function.prototype.call and no spread
+  // through Array.prototype[Symbol.iterator], both of which agent code could replace.
+  const apply2 = (f, self, a, b) => reflectApply(f, self, [a, b]);
   const handlers = { __proto__: null };
 
   function syscall(name, args) {
@@ -26,7 +28,7 @@ export const BOOTSTRAP = `(() => {
     try { text = stringify(args); } catch (e) { text = undefined; }
     const r = host(name, text);
     if (r === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
-    return apply(then, r, (t) => (t === undefined ? undefined : parse(t)), (e) => {
+    return apply2(then, r, (t) => (t === undefined ? undefined : parse(t)), (e) => {
       const info = parse(e);
       const err = new ErrorCtor(info.message);
       err.code = info.code;
@@ -63,7 +65,9 @@ export const BOOTSTRAP = `(() => {
       host("log", text);
     },
   });
-  defineProperty(globalThis, "sys", { value: sys, writable: false, enumerable: false, configurable: false });
+  // An accessor, not a data property: QuickJS lets defineProperty replace a non-configurable data
+  // property of the global object, but it keeps non-configurable accessors.
+  defineProperty(globalThis, "sys", { get: () => sys, enumerable: false, configurable: false });
 
   return freeze({
     // Runs main(input) and reports the outcome through the host, as JSON made here, in the guest.
@@ -77,13 +81,13 @@ export const BOOTSTRAP = `(() => {
       };
       let p;
       try { p = main(parse(inputJson)); } catch (e) { fail(e); return; }
-      apply(then, new PromiseCtor((r) => r(p)), done, fail);
+      apply2(then, new PromiseCtor((r) => r(p)), done, fail);
     },
     deliver(signal) {
       const h = handlers[signal];
       if (!h) return false;
       // A handler that throws or rejects is the agent's business; it must not surface as unhandled.
-      apply(then, apply(then, new PromiseCtor((r) => r()), () => h(signal)), undefined, () => {});
+      apply2(then, apply2(then, new PromiseCtor((r) => r()), () => h(signal), undefined), undefined, () => {});
       return true;
     },
   });

@@ -31,6 +31,7 @@ export class Isolate {
   private readonly deferreds = new Map<number, QuickJSDeferredPromise>();
   private nextId = 0;
   private sliceTicks = 0;
+  private sliceStart = 0;
   /** Interrupt-handler ticks so far, over the agent's life. */
   ticks = 0;
   /** Once set, the interrupt handler stops any guest code and nothing calls into the guest again. */
@@ -53,7 +54,7 @@ export class Isolate {
     if (this.killed) return true;
     this.ticks++;
     this.sliceTicks++;
-    if (this.sliceTicks > this.limits.sliceTicks) { this.host.overBudget("slice"); return true; }
+    if (this.sliceTicks > this.limits.sliceTicks || performance.now() - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return true; }
     if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return true; }
     return false;
   }
@@ -130,6 +131,7 @@ export class Isolate {
   runJobs(): RunOutcome {
     if (!this.alive) return { ok: true };
     this.sliceTicks = 0;
+    this.sliceStart = performance.now();
     try {
       const r = this.rt!.executePendingJobs();
       if (r.error) {
@@ -189,6 +191,7 @@ export class Isolate {
 
   private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {
     this.sliceTicks = 0;
+    this.sliceStart = performance.now();
     try {
       const r = f();
       if (r.error) {
@@ -217,23 +220,36 @@ export class Isolate {
     }
   }
 
-  /** Frees everything; safe to call more than once. Returns false if the QuickJS instance aborted. */
-  dispose(): boolean {
+  /**
+   * Ends the runtime. QuickJS asserts, aborting the whole WASM instance and every agent in it, when
+   * a runtime is freed while it still holds objects that interrupted code, queued jobs or an
+   * out-of-memory inside the guest left behind, and the host cannot see all of those. So runtimes
+   * are never freed one by one: the isolate lets go of it, reports the bytes it holds, and the pool
+   * retires the module instance once enough is held, dropping all of its memory at once when its
+   * last agent ends (runtime/isolate/pool.ts).
+   */
+  dispose(): { bytes: number } {
+    const rt = this.rt;
     this.killed = true;
-    if (!this.rt) return true;
-    let clean = true;
-    try {
-      for (const d of this.deferreds.values()) if (d.alive) d.dispose();
-      this.deferreds.clear();
-      this.main?.dispose();
-      this.guest?.dispose();
-      this.ctx?.dispose();
-      this.rt.dispose();
-    } catch {
-      clean = false;
-    }
+    if (!rt) return { bytes: 0 };
+    const used = this.memoryUsed(rt, this.ctx!);
     this.rt = null;
     this.ctx = null;
-    return clean;
+    this.deferreds.clear();
+    this.main = null;
+    this.guest = null;
+    return { bytes: used ?? this.limits.memoryBytes };
+  }
+
+  /** Bytes the runtime's heap holds, or null if even asking failed. */
+  private memoryUsed(rt: QuickJSRuntime, ctx: QuickJSContext): number | null {
+    try {
+      const h = rt.computeMemoryUsage();
+      const u = (ctx.dump(h) as { memory_used_size?: unknown }).memory_used_size;
+      h.dispose();
+      return typeof u === "number" ? u : null;
+    } catch {
+      return null;
+    }
   }
 }

@@ -5,10 +5,14 @@ export interface IsolateLimits {
   /** QuickJS heap limit; allocation beyond it raises "out of memory" inside the guest. */
   memoryBytes: number;
   /** QuickJS stack limit; deeper recursion raises "stack overflow" inside the guest. Above about
-   * 384 KiB the host's own (V8) stack runs out first, which aborts the whole QuickJS instance. */
+   * about 100 KiB the host's own (V8) stack can run out first (deeply nested JSON.parse, say),
+   * which aborts the whole QuickJS instance; 64 KiB leaves room. */
   stackBytes: number;
   /** Ticks one uninterrupted run of guest code (a slice) may take before the agent is killed. */
   sliceTicks: number;
+  /** Wall-clock milliseconds one slice may take, checked at each tick: native builtins (a 1 MiB
+   * `repeat`) do much work per tick. Where the clock is frozen (edge runtimes) ticks still bound it. */
+  sliceMs: number;
   /** Ticks over the agent's whole life. */
   totalTicks: number;
   /** Largest JSON argument of one syscall, in UTF-16 code units. */
@@ -21,8 +25,9 @@ export interface IsolateLimits {
 
 export const DEFAULT_LIMITS: IsolateLimits = {
   memoryBytes: 32 * 1024 * 1024,
-  stackBytes: 256 * 1024,
+  stackBytes: 64 * 1024,
   sliceTicks: 2_500,
+  sliceMs: 2_000,
   totalTicks: 250_000,
   argBytes: 1024 * 1024,
   maxSyscalls: 100_000,

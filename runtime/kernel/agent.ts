@@ -17,8 +17,8 @@ export interface AgentEnv {
   recorder: FlightRecorder;
   /** Queues the agent to run its guest jobs from the scheduler. */
   schedule(agent: Agent): void;
-  /** Called once, when the agent has ended and its isolate is freed. */
-  onEnd(agent: Agent, cleanExit: boolean): void;
+  /** Called once, when the agent has ended and let go of its isolate (which still holds `bytes`). */
+  onEnd(agent: Agent, bytes: number): void;
   termGraceMs: number;
   /** Sees each kept log line (the CLI prints them). */
   onLog?(agent: Agent, text: string): void;
@@ -26,7 +26,7 @@ export interface AgentEnv {
   onRecorderError?(e: unknown): void;
 }
 
-interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void }
+interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void; fail: (e: unknown) => void }
 
 export class Agent {
   state: AgentState = "starting";
@@ -57,7 +57,7 @@ export class Agent {
       syscall: (name, args, reply) => this.onSyscall(name, args, reply),
       exit: (json) => this.onExit(json),
       log: (json) => this.onLog(json),
-      overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
+      overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
     });
   }
 
@@ -88,24 +88,39 @@ export class Agent {
 
   /** Lets a syscall stopped for review run, and resumes the agent. */
   approve(): boolean {
-    const r = this.review;
-    if (!r) return false;
-    this.review = null;
-    this.note(this.env.recorder.append({ kind: "review", agent: this.who(), verdict: "approved", syscall: r.review.syscall, target: r.review.target, of: r.seq }));
-    this.state = "running";
-    r.proceed();
-    return true;
+    return this.decideReview("approved");
   }
 
   /** Refuses a syscall stopped for review (the agent gets EPERM), and resumes the agent. */
   reject(): boolean {
+    return this.decideReview("rejected");
+  }
+
+  private decideReview(verdict: "approved" | "rejected"): boolean {
     const r = this.review;
-    if (!r) return false;
+    if (!r || this.exitValue) return false;
     this.review = null;
-    this.note(this.env.recorder.append({ kind: "review", agent: this.who(), verdict: "rejected", syscall: r.review.syscall, target: r.review.target, of: r.seq }));
-    this.state = "running";
-    r.refuse();
+    const rec = this.env.recorder.append({ kind: "review", agent: this.who(), verdict, syscall: r.review.syscall, target: r.review.target, of: r.seq });
+    // The verdict is an authorization like a decision: durable before the effect runs.
+    rec.then(() => {
+      if (this.exitValue) return;
+      this.state = "running";
+      if (verdict === "approved") r.proceed(); else r.refuse();
+      this.resume();
+    }, (e) => {
+      this.env.onRecorderError?.(e);
+      if (this.exitValue) return;
+      this.state = "running";
+      r.fail(e);
+      this.resume();
+    });
     return true;
+  }
+
+  /** Back to running: hand over what arrived while stopped, then let the guest go on. */
+  private resume(): void {
+    for (const f of this.held.splice(0)) f();
+    this.env.schedule(this);
   }
 
   signal(sig: SignalName, source: "host" | "kernel" | "policy" = "host"): void {
@@ -118,8 +133,7 @@ export class Agent {
       case "SIGCONT":
         if (this.state === "stopped" && !this.review) {
           this.state = "running";
-          for (const f of this.held.splice(0)) f();
-          this.env.schedule(this);
+          this.resume();
         }
         return;
       case "SIGINT":
@@ -190,7 +204,8 @@ export class Agent {
       if (decision.effect === "allow") return run();
       if (decision.effect === "deny") return deny("EPERM");
       // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
-      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected") };
+      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"),
+        fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) };
       this.state = "stopped";
       this.note(this.env.recorder.signal(this.who(), "SIGSTOP", "policy"));
     }, (e) => {
@@ -269,9 +284,7 @@ export class Agent {
     this.dead.abort();
     // Free the isolate after the current guest call has unwound (we may be inside it now).
     queueMicrotask(() => {
-      const clean = this.isolate.dispose();
-      if (!clean) this.isolate.slot.poisoned = true;
-      this.env.onEnd(this, clean);
+      this.env.onEnd(this, this.isolate.dispose().bytes);
     });
     this.note(this.env.recorder.agentEvent(this.who(), status, { signal, error, syscalls: this.syscalls }));
     for (const w of this.exitWaiters.splice(0)) w(this.exitValue);

@@ -24,6 +24,7 @@ export interface KernelCreateOptions {
   recorder?: { path: string; sync?: "group" | "always"; key?: RecorderKey } | { memory: true; key?: RecorderKey };
   limits?: Partial<IsolateLimits>;
   agentsPerModule?: number;
+  retireModuleAfterBytes?: number;
   termGraceMs?: number;
   /** The policy's source, shown read-only at /policy/<name>.acp. */
   policySource?: string;
@@ -47,7 +48,7 @@ export class Kernel {
       : await FlightRecorder.open({ memory: true, key: rec.key, policy });
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: vfs, recorder, limits: o.limits,
-      agentsPerModule: o.agentsPerModule, termGraceMs: o.termGraceMs, onLog: o.onLog,
+      agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog,
     });
     return new Kernel(core, vfs, recorder);
   }

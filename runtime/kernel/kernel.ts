@@ -18,6 +18,9 @@ export interface KernelOptions {
   limits?: Partial<IsolateLimits>;
   /** Runtimes per QuickJS module instance before the pool opens another (default 1000). */
   agentsPerModule?: number;
+  /** Heap held by ended agents after which a QuickJS instance takes no new agents and is dropped
+   * whole once its last agent ends (default 128 MiB). */
+  retireModuleAfterBytes?: number;
   /** Time a SIGTERM handler gets before SIGKILL (default 2000 ms). */
   termGraceMs?: number;
   /** Sees each agent log line as it is recorded. */
@@ -35,7 +38,7 @@ export class KernelCore {
   private closed = false;
 
   constructor(private readonly opts: KernelOptions) {
-    this.pool = new IsolatePool(opts.agentsPerModule ?? 1000);
+    this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes);
     this.services = { fs: opts.fs, tools: opts.tools ?? {} };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
   }
@@ -55,10 +58,10 @@ export class KernelCore {
       recorder: this.opts.recorder,
       onRecorderError: (e) => this.recorderErrors.push(e),
       schedule: (a) => this.scheduler.enqueue(a),
-      onEnd: (a, clean) => {
-        this.pool.release(a.slot);
+      onEnd: (a, bytes) => {
+        this.pool.release(a.slot, bytes);
         // An instance that aborted takes its other agents with it, and only them.
-        if (!clean || a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
+        if (a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
       },
       termGraceMs: this.opts.termGraceMs ?? 2000,
       onLog: this.opts.onLog,

@@ -57,6 +57,8 @@ export class RequestEncoder {
   }
 
   encode(p: Ok): void {
+    // The module grows its memory itself (scratch for lower() and upper()), detaching our views.
+    if (this.bytes.buffer !== this.memory.buffer) this.refresh();
     const R = this.reqBase;
     this.pos = R + HEADER_SIZE;
     this.ensure(0);

@@ -7,7 +7,7 @@ import { loadPolicy, PolicyLoadError, sha256Hex } from "./load.js";
 const SRC = `policy shop {
   on violation deny
   tool buy({ item: string, price: number, tags: string[] max 4 })
-  @id("cheap") allow tool buy when args.price <= 100 and not args.item.contains("gun")
+  @id("cheap") allow tool buy when args.price <= 100 and not args.item.lower().contains("gun")
   @id("mark") audit tool buy when "gift" in args.tags
   @id("notes") allow fs.write "/mem/**" when args.size < 2000000
 }`;
