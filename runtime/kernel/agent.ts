@@ -9,12 +9,14 @@ import { SyscallError, toSyscallError } from "./errors.js";
 import { translate, type Services } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
+import type { RateLimits } from "./rate-limits.js";
 
 /** What an agent needs from its kernel. */
 export interface AgentEnv {
   policy: Policy;
   services: Services;
   recorder: FlightRecorder;
+  limits: RateLimits;
   /** Queues the agent to run its guest jobs from the scheduler. */
   schedule(agent: Agent): void;
   /** Called once, when the agent has ended and let go of its isolate (which still holds `bytes`). */
@@ -171,7 +173,15 @@ export class Agent {
     }
     const t = translate(name, argsJson, this.limits.argBytes, this.info);
     const request = t.ok ? t.call.request : t.request;
-    const decision: Decision = this.env.policy.decide(request);
+    let decision: Decision = this.env.policy.decide(request);
+    if (decision.effect === "allow") {
+      const admitted = this.env.limits.admit(this.id, request.syscall, request.target, Date.now());
+      // Past a declared rate: the policy's on-violation effect, with no rule (the limit is in the record's log line).
+      if (!admitted.ok) {
+        decision = { effect: this.env.policy.manifest.onViolation, rule: null, audit: decision.audit };
+        this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: limit ${admitted.limit} exceeded by ${request.syscall} ${request.target}` }));
+      }
+    }
     const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
     if (decision.effect === "kill") {
       this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });

@@ -22,6 +22,7 @@ const POLICY = `policy t {
   allow fs.list "/mem/**"
   allow fs.write "/mem/working/**"
   deny fs.read "/mem/semantic/secrets/**"
+  limit tool pay 3 per 1m
 }`;
 
 const kernels: Kernel[] = [];
@@ -74,6 +75,16 @@ describe("kernel", () => {
     expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY", result: null });
     expect(exit.violations[0]).toMatchObject({ effect: "kill", rule: "t:7", outcome: "killed" });
     await expect(k.vfs.read("/mem/working/finally.txt")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("enforces limit declarations per agent with the policy's violation effect", async () => {
+    const k = await kernel();
+    const src = `export default async function main() { const r = []; for (let i = 0; i < 4; i++) r.push(await sys.tool("pay", { amount: 1, to: "a" })); return r; }`;
+    const exit = await k.run({ source: src });
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY", syscalls: 4, violations: [{ syscall: "tool.call", target: "pay", effect: "kill", rule: null }] });
+    // The window is per agent: another agent starts with a fresh one.
+    const first = await k.run({ source: `export default async function main() { return await sys.tool("pay", { amount: 2, to: "a" }); }` });
+    expect(first).toMatchObject({ status: "exited", result: { id: "tx-2" } });
   });
 
   it("stops a syscall for review until approved or rejected", async () => {

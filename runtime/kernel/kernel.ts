@@ -7,6 +7,7 @@ import type { Policy } from "../policy/load.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
 import { Agent } from "./agent.js";
 import { Scheduler } from "./scheduler.js";
+import { RateLimits } from "./rate-limits.js";
 import type { FileSystem, Services } from "./syscalls.js";
 import type { SpawnOptions, ToolSpec } from "./types.js";
 
@@ -33,6 +34,7 @@ export class KernelCore {
   private readonly services: Services;
   private readonly limits: IsolateLimits;
   private readonly scheduler = new Scheduler();
+  private readonly rateLimits: RateLimits;
   /** Records that could not be written after the fact (effects fail closed on their own). */
   readonly recorderErrors: unknown[] = [];
   private closed = false;
@@ -41,6 +43,7 @@ export class KernelCore {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes);
     this.services = { fs: opts.fs, tools: opts.tools ?? {} };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.rateLimits = new RateLimits(opts.policy.manifest);
   }
 
   get policy(): Policy { return this.opts.policy; }
@@ -56,10 +59,12 @@ export class KernelCore {
       policy: this.opts.policy,
       services: this.services,
       recorder: this.opts.recorder,
+      limits: this.rateLimits,
       onRecorderError: (e) => this.recorderErrors.push(e),
       schedule: (a) => this.scheduler.enqueue(a),
       onEnd: (a, bytes) => {
         this.pool.release(a.slot, bytes);
+        this.rateLimits.forget(a.id);
         // An instance that aborted takes its other agents with it, and only them.
         if (a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
       },
