@@ -4,9 +4,9 @@ import { Isolate, type Reply } from "../isolate/isolate.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { ModuleSlot } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
-import type { AgentInfo, Decision } from "../policy/types.js";
+import type { AgentInfo, Decision, Request } from "../policy/types.js";
 import { SyscallError, toSyscallError } from "./errors.js";
-import { translate, type Services } from "./syscalls.js";
+import { translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -172,16 +172,63 @@ export class Agent {
       return "killed";
     }
     const t = translate(name, argsJson, this.limits.argBytes, this.info);
-    const request = t.ok ? t.call.request : t.request;
+    if (t.ok && t.call.input) {
+      // Decided on what it will deliver (pipe.recv): wait for that first, then through the gate.
+      this.inFlight++;
+      t.call.input(this.env.services, this.effectCtx()).then((args) => {
+        this.inFlight--;
+        if (!this.exitValue) this.gate({ ...t.call.request, args }, t, reply);
+      }, (e) => {
+        this.inFlight--;
+        const err = toSyscallError(e);
+        this.deliver(() => reply.reject(err.code, err.message));
+      });
+      return "pending";
+    }
+    return this.gate(t.ok ? t.call.request : t.request, t, reply);
+  }
+
+  private effectCtx(): EffectCtx {
+    return {
+      agent: { id: this.id, name: this.info.name, role: this.info.role, tenant: this.info.tenant },
+      dead: this.dead.signal,
+      decide: (request) => this.decideInEffect(request),
+    };
+  }
+
+  /** The policy's decision, with declared rate limits applied to what it allows. */
+  private decide(request: Request): Decision {
     let decision: Decision = this.env.policy.decide(request);
     if (decision.effect === "allow") {
       const admitted = this.env.limits.admit(this.id, request.syscall, request.target, Date.now());
-      // Past a declared rate: the policy's on-violation effect, with no rule (the limit is in the record's log line).
+      // Past a declared rate: the policy's on-violation effect, with no rule (the limit is in the log line).
       if (!admitted.ok) {
         decision = { effect: this.env.policy.manifest.onViolation, rule: null, audit: decision.audit };
         this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: limit ${admitted.limit} exceeded by ${request.syscall} ${request.target}` }));
       }
     }
+    return decision;
+  }
+
+  /** A further step inside one effect (a redirect): decided and recorded like a syscall of its own. */
+  private async decideInEffect(request: Request): Promise<boolean> {
+    if (this.exitValue) return false;
+    const decision = this.decide(request);
+    const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
+    const ack = this.env.recorder.syscall(rec);
+    if (decision.effect !== "allow") {
+      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect, rule: decision.rule, outcome: decision.effect === "kill" ? "killed" : "EPERM" });
+      this.note(ack);
+      if (decision.effect === "kill") this.signal("SIGPOLICY", "policy");
+      return false;
+    }
+    await ack;
+    return !this.exitValue;
+  }
+
+  /** Decide, record, then act: the one path every syscall takes. */
+  private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
+    const decision = this.decide(request);
     const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
     if (decision.effect === "kill") {
       this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
@@ -201,7 +248,7 @@ export class Agent {
     };
     const run = () => {
       if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
-      t.call.effect(this.env.services, { agent: { id: this.id, name: this.info.name, role: this.info.role, tenant: this.info.tenant }, dead: this.dead.signal })
+      t.call.effect(this.env.services, this.effectCtx())
         .then((payload) => finish(true, payload), (e) => finish(false, undefined, toSyscallError(e)));
     };
     const deny = (outcome: Violation["outcome"]) => {

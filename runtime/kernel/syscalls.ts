@@ -24,10 +24,14 @@ export interface EffectCtx {
   agent: { id: string; name: string; role: string; tenant: string };
   /** Aborted when the agent dies: long effects stop. */
   dead: AbortSignal;
+  /** Decides and records a further step of this effect (a redirect); false means refused. */
+  decide(request: Request): Promise<boolean>;
 }
 
 export interface Call {
   request: Request;
+  /** For calls decided on what they deliver (pipe.recv): waits for it and returns the request's args. */
+  input?: (s: Services, ctx: EffectCtx) => Promise<unknown>;
   /** Runs the effect; resolves with the JSON the guest gets back. */
   effect: (s: Services, ctx: EffectCtx) => Promise<string | undefined>;
 }
