@@ -166,7 +166,6 @@ export const POLICY_PATH = join(here, "policy.acp");
 
 export const HOSTILE_LIMITS: Partial<IsolateLimits> = {
   sliceTicks: 400,
-  sliceMs: 500,
   totalTicks: 20_000,
   memoryBytes: 16 * 1024 * 1024,
   argBytes: 256 * 1024,

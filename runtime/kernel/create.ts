@@ -10,7 +10,7 @@ import { Vfs } from "../vfs/vfs.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
-import { KernelCore } from "./kernel.js";
+import { KernelCore, type KernelOptions } from "./kernel.js";
 import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
 
 export type MountSpec = VfsMountSpec | Backend;
@@ -26,6 +26,8 @@ export interface KernelCreateOptions {
   agentsPerModule?: number;
   retireModuleAfterBytes?: number;
   termGraceMs?: number;
+  net?: KernelOptions["net"];
+  pipeTimeoutMs?: number;
   /** The policy's source, shown read-only at /policy/<name>.acp. */
   policySource?: string;
   onLog?(agent: Agent, text: string): void;
@@ -48,12 +50,13 @@ export class Kernel {
       : await FlightRecorder.open({ memory: true, key: rec.key, policy });
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: vfs, recorder, limits: o.limits,
-      agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog,
+      agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs,
     });
     return new Kernel(core, vfs, recorder);
   }
 
   spawn(o: SpawnOptions): Promise<Agent> { return this.core.spawn(o); }
+  pipeline(...specs: SpawnOptions[]): Promise<Agent[]> { return this.core.pipeline(...specs); }
   list(): Agent[] { return this.core.list(); }
   get(id: string): Agent | undefined { return this.core.get(id); }
   get policy(): Policy { return this.core.policy; }

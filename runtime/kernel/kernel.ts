@@ -8,6 +8,8 @@ import type { FlightRecorder } from "../recorder/recorder.js";
 import { Agent } from "./agent.js";
 import { Scheduler } from "./scheduler.js";
 import { RateLimits } from "./rate-limits.js";
+import { PipeTable } from "../pipes/pipe-table.js";
+import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
 import type { SpawnOptions, ToolSpec } from "./types.js";
 
@@ -24,6 +26,10 @@ export interface KernelOptions {
   retireModuleAfterBytes?: number;
   /** Time a SIGTERM handler gets before SIGKILL (default 2000 ms). */
   termGraceMs?: number;
+  /** Network egress limits (response cap, timeout, redirects). */
+  net?: Partial<NetLimits>;
+  /** How long a pipe.send waits for room or a pipe.recv for a message (default 30 s). */
+  pipeTimeoutMs?: number;
   /** Sees each agent log line as it is recorded. */
   onLog?(agent: Agent, text: string): void;
 }
@@ -32,6 +38,8 @@ export class KernelCore {
   private readonly agents = new Map<string, Agent>();
   private readonly pool: IsolatePool;
   private readonly services: Services;
+  /** The policy's typed pipes, one set per tenant. */
+  readonly pipes: PipeTable;
   private readonly limits: IsolateLimits;
   private readonly scheduler = new Scheduler();
   private readonly rateLimits: RateLimits;
@@ -41,7 +49,8 @@ export class KernelCore {
 
   constructor(private readonly opts: KernelOptions) {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes);
-    this.services = { fs: opts.fs, tools: opts.tools ?? {} };
+    this.pipes = new PipeTable(opts.policy.manifest.pipes);
+    this.services = { fs: opts.fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000 };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.rateLimits = new RateLimits(opts.policy.manifest);
   }
@@ -88,12 +97,27 @@ export class KernelCore {
     return this.pool.stats();
   }
 
+  /**
+   * Runs agents as a pipeline wired by their declared pipes: each spec is spawned, and when an
+   * agent ends, the pipes it is the declared sender of are closed, so its readers see the end.
+   */
+  async pipeline(...specs: SpawnOptions[]): Promise<Agent[]> {
+    const agents = await Promise.all(specs.map((s) => this.spawn(s)));
+    for (const a of agents) {
+      void a.wait().then(() => {
+        for (const p of this.opts.policy.manifest.pipes) if (p.from === a.name) this.pipes.get(a.tenant, p.name)?.close();
+      });
+    }
+    return agents;
+  }
+
   /** Kills every agent that is still alive and closes the recorder. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const a of this.agents.values()) if (!a.exit) a.signal("SIGKILL", "kernel");
     await Promise.all([...this.agents.values()].map((a) => a.wait()));
+    this.pipes.closeAll();
     await new Promise((r) => setTimeout(r, 0));
     await this.opts.recorder.close();
   }

@@ -5,6 +5,9 @@ import { canonicalizePath } from "../vfs/canonical-path.js";
 import type { AgentInfo, Request } from "../policy/types.js";
 import { SyscallError } from "./errors.js";
 import { runTool } from "./tools.js";
+import { canonicalizeUrl } from "../net/canonical-url.js";
+import { netFetch, type NetLimits } from "../net/fetch.js";
+import type { PipeTable } from "../pipes/pipe-table.js";
 import type { ToolSpec } from "./types.js";
 
 /** What the gate needs of the file system: canonical paths in, errno-coded errors out. */
@@ -18,6 +21,10 @@ export interface FileSystem {
 export interface Services {
   fs: FileSystem;
   tools: Record<string, ToolSpec>;
+  pipes: PipeTable;
+  net: NetLimits;
+  /** How long a pipe.send may wait for room, or a pipe.recv for a message. */
+  pipeTimeoutMs: number;
 }
 
 export interface EffectCtx {
@@ -73,6 +80,57 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
     return {
       request: { agent, syscall: "tool.call", target: name, args: a.args },
       effect: (s, ctx) => runTool(name, s.tools[name], a.args, { agent: ctx.agent }, ctx.dead),
+    };
+  },
+  "pipe.send": (a, agent) => {
+    const name = typeof a.name === "string" ? a.name : "\u0000not-a-pipe";
+    return {
+      request: { agent, syscall: "pipe.send", target: name, args: a.message },
+      effect: async (s, ctx) => {
+        const pipe = s.pipes.get(ctx.agent.tenant, name);
+        if (!pipe) throw new SyscallError("ENOENT", `no pipe ${name}`);
+        await pipe.send(a.message, { timeoutMs: s.pipeTimeoutMs, signal: ctx.dead });
+        return undefined;
+      },
+    };
+  },
+  "pipe.recv": (a, agent) => {
+    const name = typeof a.name === "string" ? a.name : "\u0000not-a-pipe";
+    let closed = false;
+    let seq: number | undefined;
+    return {
+      request: { agent, syscall: "pipe.recv", target: name },
+      // The decision sees the message it would deliver; a closed, drained pipe is decided with none.
+      input: async (s, ctx) => {
+        const pipe = s.pipes.get(ctx.agent.tenant, name);
+        if (!pipe) return undefined;
+        const next = await pipe.peek({ timeoutMs: s.pipeTimeoutMs, signal: ctx.dead });
+        if ("closed" in next) { closed = true; throw new SyscallError("EPIPE", `pipe ${name} is closed`); }
+        seq = next.seq;
+        return next.message;
+      },
+      effect: async (s, ctx) => {
+        const pipe = s.pipes.get(ctx.agent.tenant, name);
+        if (!pipe || closed) throw new SyscallError("EPIPE", `pipe ${name} is closed`);
+        // Exactly the message the policy decided on: another reader may have taken it (EAGAIN).
+        return json(pipe.take(seq));
+      },
+    };
+  },
+  "net.fetch": (a, agent) => {
+    const init = obj(a.init);
+    const url = typeof a.url === "string" ? canonicalizeUrl(a.url)?.href ?? a.url : "\u0000not-a-url";
+    const method = typeof init.method === "string" ? init.method.toUpperCase() : "GET";
+    const body = typeof init.body === "string" ? init.body : undefined;
+    const size = body === undefined ? 0 : Buffer.byteLength(body, "utf8");
+    return {
+      request: { agent, syscall: "net.fetch", target: url, args: { method, size } },
+      effect: async (s, ctx) => {
+        const headers = obj(init.headers) as Record<string, string>;
+        const r = await netFetch(url, { method, headers, body }, (hop) =>
+          ctx.decide({ agent, syscall: "net.fetch", target: hop.url, args: { method: hop.method, size: hop.size } }), s.net, ctx.dead);
+        return json({ status: r.status, headers: r.headers, body: r.body, url: r.url });
+      },
     };
   },
 };

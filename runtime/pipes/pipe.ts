@@ -1,0 +1,209 @@
+// A typed pipe: a bounded FIFO of JSON values between agents of one tenant.
+// The kernel decides each send and recv with the compiled policy; this module only performs the effect.
+// recv is split in two so the decision can see the message about to be delivered:
+//   peek() → decide → take(seq)   (on deny the message stays at the head).
+import type { TypeDesc } from "../policy/types.js";
+import { conforms } from "../policy/conforms.js";
+import { SyscallError } from "../kernel/errors.js";
+
+export interface PipeOptions {
+  name: string;
+  capacity: number;
+  /** The declared message type; null/undefined accepts any JSON value. */
+  carries?: TypeDesc | null;
+}
+
+export interface WaitOptions {
+  /** Give up with ETIMEDOUT after this many ms; undefined waits forever; <= 0 never waits. */
+  timeoutMs?: number;
+  /** When it aborts (the agent ended), the wait is dropped and rejects with EIO "agent ended". */
+  signal?: AbortSignal;
+}
+
+export type PeekResult = { message: unknown; seq: number } | { closed: true };
+
+export interface PipeStats {
+  length: number;
+  capacity: number;
+  closed: boolean;
+  sent: number;
+  received: number;
+  waitingSenders: number;
+  waitingReceivers: number;
+  highWater: number;
+}
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: SyscallError): void;
+  cleanup(): void;
+}
+
+interface SendWaiter extends Waiter<void> { message: unknown }
+
+function copyJson(v: unknown): unknown {
+  let s: string | undefined;
+  try { s = JSON.stringify(v); } catch { s = undefined; }
+  if (s === undefined) throw new SyscallError("EINVAL", "pipe message is not a JSON value");
+  return JSON.parse(s);
+}
+
+export class Pipe {
+  readonly name: string;
+  readonly capacity: number;
+  readonly carries: TypeDesc | null;
+
+  private readonly queue: { seq: number; message: unknown }[] = [];
+  private readonly senders: SendWaiter[] = [];
+  private readonly receivers: Waiter<PeekResult>[] = [];
+  private nextSeq = 0;
+  private closedFlag = false;
+  private sentCount = 0;
+  private receivedCount = 0;
+  private high = 0;
+
+  constructor(opts: PipeOptions) {
+    if (!Number.isSafeInteger(opts.capacity) || opts.capacity < 1) {
+      throw new RangeError(`pipe ${opts.name}: capacity must be a positive integer, got ${opts.capacity}`);
+    }
+    this.name = opts.name;
+    this.capacity = opts.capacity;
+    this.carries = opts.carries ?? null;
+  }
+
+  get closed(): boolean { return this.closedFlag; }
+
+  /** Enqueues a deep copy of `message`; waits (FIFO among senders) while the pipe is full. */
+  send(message: unknown, opts: WaitOptions = {}): Promise<void> {
+    let copy: unknown;
+    try {
+      copy = copyJson(message);
+      if (this.carries && !conforms(this.carries, copy)) {
+        throw new SyscallError("EINVAL", `message does not conform to the type of pipe ${this.name}`);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.closedFlag) return Promise.reject(new SyscallError("EPIPE", `pipe ${this.name} is closed`));
+    if (opts.signal?.aborted) return Promise.reject(agentEnded());
+    if (this.senders.length === 0 && this.queue.length < this.capacity) {
+      this.enqueue(copy);
+      return Promise.resolve();
+    }
+    return this.wait<void>(this.senders, opts, `send on pipe ${this.name}`, (w) => Object.assign(w, { message: copy }));
+  }
+
+  /** Waits for the head message without removing it; `{ closed: true }` once closed and drained. */
+  peek(opts: WaitOptions = {}): Promise<PeekResult> {
+    if (opts.signal?.aborted) return Promise.reject(agentEnded());
+    const now = this.current();
+    if (now) return Promise.resolve(now);
+    return this.wait<PeekResult>(this.receivers, opts, `recv on pipe ${this.name}`, (w) => w);
+  }
+
+  /**
+   * Removes and returns the head message. With `seq` (from peek), fails with EAGAIN unless that
+   * message is still the head, so a concurrent receiver cannot make the kernel deliver a message
+   * other than the one it decided on. EAGAIN too when the pipe is empty.
+   */
+  take(seq?: number): unknown {
+    const head = this.queue[0];
+    if (!head) throw new SyscallError("EAGAIN", `pipe ${this.name} is empty`);
+    if (seq !== undefined && head.seq !== seq) throw new SyscallError("EAGAIN", `pipe ${this.name}: head changed`);
+    this.queue.shift();
+    this.receivedCount++;
+    // Admit waiting senders in FIFO order.
+    while (this.queue.length < this.capacity && this.senders.length > 0) {
+      const w = this.senders.shift()!;
+      w.cleanup();
+      this.enqueue(w.message);
+      w.resolve();
+    }
+    if (this.closedFlag && this.queue.length === 0) this.wakeReceivers();
+    return head.message;
+  }
+
+  /** Closes the pipe: further sends and blocked senders fail with EPIPE; readers drain, then see closed. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const w of this.senders.splice(0)) {
+      w.cleanup();
+      w.reject(new SyscallError("EPIPE", `pipe ${this.name} closed`));
+    }
+    if (this.queue.length === 0) this.wakeReceivers();
+  }
+
+  stats(): PipeStats {
+    return {
+      length: this.queue.length,
+      capacity: this.capacity,
+      closed: this.closedFlag,
+      sent: this.sentCount,
+      received: this.receivedCount,
+      waitingSenders: this.senders.length,
+      waitingReceivers: this.receivers.length,
+      highWater: this.high,
+    };
+  }
+
+  private current(): PeekResult | null {
+    const head = this.queue[0];
+    if (head) return { message: copyJson(head.message), seq: head.seq };
+    if (this.closedFlag) return { closed: true };
+    return null;
+  }
+
+  private enqueue(message: unknown): void {
+    this.queue.push({ seq: this.nextSeq++, message });
+    this.sentCount++;
+    if (this.queue.length > this.high) this.high = this.queue.length;
+    this.wakeReceivers();
+  }
+
+  private wakeReceivers(): void {
+    if (this.receivers.length === 0) return;
+    const now = this.current();
+    if (!now) return;
+    for (const w of this.receivers.splice(0)) {
+      w.cleanup();
+      // Each receiver gets its own copy.
+      w.resolve("closed" in now ? now : { message: copyJson(now.message), seq: now.seq });
+    }
+  }
+
+  private wait<T>(list: Waiter<T>[], opts: WaitOptions, what: string, make: (w: Waiter<T>) => Waiter<T>): Promise<T> {
+    const { timeoutMs, signal } = opts;
+    if (timeoutMs !== undefined && timeoutMs <= 0) {
+      return Promise.reject(new SyscallError("ETIMEDOUT", `${what} timed out`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drop = (e: SyscallError) => {
+        const i = list.indexOf(w);
+        if (i < 0) return;
+        list.splice(i, 1);
+        w.cleanup();
+        reject(e);
+      };
+      const onAbort = () => drop(agentEnded());
+      const w = make({
+        resolve,
+        reject,
+        cleanup: () => {
+          if (timer !== undefined) clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+        },
+      });
+      list.push(w);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => drop(new SyscallError("ETIMEDOUT", `${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+function agentEnded(): SyscallError {
+  return new SyscallError("EIO", "agent ended");
+}
