@@ -10,3 +10,6 @@ export type { AgentExit, SpawnOptions, ToolSpec, ToolContext, SignalName, Violat
 export { DEFAULT_LIMITS, type IsolateLimits } from "./isolate/limits.js";
 export { FlightRecorder, RecorderError, verify } from "./recorder/index.js";
 export * from "./vfs/index.js";
+export { LocalProvider, OpenAiCompatibleProvider, llmTool, type LlmProvider } from "./tools/llm.js";
+export { PipeTable, Pipe } from "./pipes/index.js";
+export { netFetch, DEFAULT_NET_LIMITS, type NetLimits } from "./net/fetch.js";
