@@ -34,7 +34,12 @@ export interface KernelCreateOptions {
 }
 
 export class Kernel {
+  /** `vfs` is the namespace of the default tenant ""; `namespace(tenant)` gives any tenant's. */
   private constructor(readonly core: KernelCore, readonly vfs: Vfs, readonly recorder: FlightRecorder) {}
+
+  async namespace(tenant: string): Promise<Vfs> {
+    return (await this.core.fsFor(tenant)) as Vfs;
+  }
 
   static async create(o: KernelCreateOptions): Promise<Kernel> {
     const m = o.policy.manifest;
@@ -42,14 +47,16 @@ export class Kernel {
     for (const t of m.tools) toolFiles[`${t.name}.json`] = JSON.stringify({ name: t.name, args: t.param, provided: Boolean(o.tools?.[t.name]) }, null, 2);
     const policyFiles: Record<string, string> = { "manifest.json": JSON.stringify(m, null, 2) };
     if (o.policySource !== undefined) policyFiles[`${m.policy}.acp`] = o.policySource;
-    const vfs = new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts }));
+    // Memory mounts are per tenant; host-directory and custom mounts are the embedder's, shared as given.
+    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts }));
+    const vfs = await namespace();
     const rec = o.recorder ?? { memory: true };
     const policy = { name: m.policy, hash: m.sourceSha256 };
     const recorder = "path" in rec
       ? await FlightRecorder.open({ path: rec.path, sync: rec.sync, key: rec.key, policy })
       : await FlightRecorder.open({ memory: true, key: rec.key, policy });
     const core = new KernelCore({
-      policy: o.policy, tools: o.tools, fs: vfs, recorder, limits: o.limits,
+      policy: o.policy, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
       agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs,
     });
     return new Kernel(core, vfs, recorder);

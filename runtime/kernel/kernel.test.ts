@@ -159,6 +159,16 @@ describe("kernel", () => {
     expect(await k.run({ source: `export default async function main() { return 42; }` })).toMatchObject({ status: "exited", result: 42 });
   });
 
+  it("gives each tenant its own memory namespace", async () => {
+    const k = await kernel();
+    const write = (tenant: string) => k.run({ tenant, source: `export default async function main() { await sys.fs.write("/mem/working/who", "${tenant}"); return await sys.fs.read("/mem/working/who"); }` });
+    expect((await write("acme")).result).toBe("acme");
+    expect((await write("globex")).result).toBe("globex");
+    const peek = await k.run({ tenant: "initech", source: `export default async function main() { try { return await sys.fs.read("/mem/working/who"); } catch (e) { return e.code; } }` });
+    expect(peek.result).toBe("ENOENT");
+    expect(await (await k.namespace("acme")).read("/mem/working/who")).toBe("acme");
+  });
+
   it("gives each tenant its own QuickJS module instances", async () => {
     const k = await kernel();
     await Promise.all(["acme", "acme", "globex"].map((tenant) => k.run({ tenant, source: `export default async function main() { return 1; }` })));

@@ -16,7 +16,8 @@ import type { SpawnOptions, ToolSpec } from "./types.js";
 export interface KernelOptions {
   policy: Policy;
   tools?: Record<string, ToolSpec>;
-  fs: FileSystem;
+  /** Each tenant's file system namespace (called once per tenant, then cached). */
+  fs: (tenant: string) => Promise<FileSystem>;
   recorder: FlightRecorder;
   limits?: Partial<IsolateLimits>;
   /** Runtimes per QuickJS module instance before the pool opens another (default 1000). */
@@ -38,6 +39,8 @@ export class KernelCore {
   private readonly agents = new Map<string, Agent>();
   private readonly pool: IsolatePool;
   private readonly services: Services;
+  /** A tenant's file system namespace, as its agents see it. */
+  readonly fsFor: (tenant: string) => Promise<FileSystem>;
   /** The policy's typed pipes, one set per tenant. */
   readonly pipes: PipeTable;
   private readonly limits: IsolateLimits;
@@ -50,7 +53,14 @@ export class KernelCore {
   constructor(private readonly opts: KernelOptions) {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes);
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
-    this.services = { fs: opts.fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000 };
+    const namespaces = new Map<string, Promise<FileSystem>>();
+    const fs = (tenant: string) => {
+      let ns = namespaces.get(tenant);
+      if (!ns) namespaces.set(tenant, (ns = opts.fs(tenant)));
+      return ns;
+    };
+    this.fsFor = fs;
+    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000 };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.rateLimits = new RateLimits(opts.policy.manifest);
   }

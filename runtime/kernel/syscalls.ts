@@ -19,7 +19,8 @@ export interface FileSystem {
 }
 
 export interface Services {
-  fs: FileSystem;
+  /** The file system of a tenant's namespace: tenants never see each other's memory mounts. */
+  fs(tenant: string): Promise<FileSystem>;
   tools: Record<string, ToolSpec>;
   pipes: PipeTable;
   net: NetLimits;
@@ -58,22 +59,22 @@ const json = (v: unknown) => JSON.stringify(v);
 const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
   "fs.read": (a, agent) => {
     const path = target(a.path);
-    return { request: { agent, syscall: "fs.read", target: path }, effect: async (s) => json(await s.fs.read(path)) };
+    return { request: { agent, syscall: "fs.read", target: path }, effect: async (s, ctx) => json(await (await s.fs(ctx.agent.tenant)).read(path)) };
   },
   "fs.list": (a, agent) => {
     const path = target(a.path);
-    return { request: { agent, syscall: "fs.list", target: path }, effect: async (s) => json(await s.fs.list(path)) };
+    return { request: { agent, syscall: "fs.list", target: path }, effect: async (s, ctx) => json(await (await s.fs(ctx.agent.tenant)).list(path)) };
   },
   "fs.delete": (a, agent) => {
     const path = target(a.path);
-    return { request: { agent, syscall: "fs.delete", target: path }, effect: async (s) => { await s.fs.remove(path); return undefined; } };
+    return { request: { agent, syscall: "fs.delete", target: path }, effect: async (s, ctx) => { await (await s.fs(ctx.agent.tenant)).remove(path); return undefined; } };
   },
   "fs.write": (a, agent) => {
     const path = target(a.path);
     const data = a.data;
     // Non-string data is ill-typed: the request carries no size, so the policy sees a violation.
     const args = typeof data === "string" ? { size: Buffer.byteLength(data, "utf8") } : {};
-    return { request: { agent, syscall: "fs.write", target: path, args }, effect: async (s) => { await s.fs.write(path, data as string); return undefined; } };
+    return { request: { agent, syscall: "fs.write", target: path, args }, effect: async (s, ctx) => { await (await s.fs(ctx.agent.tenant)).write(path, data as string); return undefined; } };
   },
   "tool.call": (a, agent) => {
     const name = typeof a.name === "string" ? a.name : "\u0000not-a-tool";
