@@ -23,6 +23,8 @@ const POLICY = `policy t {
   allow fs.write "/mem/working/**"
   deny fs.read "/mem/semantic/secrets/**"
   limit tool pay 3 per 1m
+  allow checkpoint
+  allow fs.read "/state/**"
 }`;
 
 const kernels: Kernel[] = [];
@@ -157,6 +159,26 @@ describe("kernel", () => {
     const exits = await Promise.all(cases.map(([body]) => k.run({ source: `export default async function main() { ${body} }` })));
     exits.forEach((e, i) => expect(e, cases[i]![0]).toMatchObject(cases[i]![1]));
     expect(await k.run({ source: `export default async function main() { return 42; }` })).toMatchObject({ status: "exited", result: 42 });
+  });
+
+  it("checkpoints an agent's file system and rolls it back, restarting the agent from its entry point", async () => {
+    const k = await kernel();
+    const src = `export default async function main() {
+      let seen = null;
+      try { seen = await sys.fs.read("/mem/working/step"); } catch {}
+      if (seen !== null) return { restarted: true, seen };
+      await sys.fs.write("/mem/working/step", "v1");
+      const id = await sys.checkpoint("before-v2");
+      await sys.fs.write("/mem/working/step", "v2");
+      return { id, descriptor: JSON.parse(await sys.fs.read("/state/checkpoints/" + id + ".json")).label };
+    }`;
+    const a = await k.spawn({ tenant: "cp", source: src });
+    const first = await a.wait();
+    expect(first.result).toMatchObject({ id: "cp-1", descriptor: "before-v2" });
+    expect(await (await k.namespace("cp")).read("/mem/working/step")).toBe("v2");
+    const again = await k.rollback(a, "cp-1");
+    expect(await again.wait()).toMatchObject({ status: "exited", result: { restarted: true, seen: "v1" } });
+    await expect(k.rollback(a, "cp-9")).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("gives each tenant its own memory namespace", async () => {

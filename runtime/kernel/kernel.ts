@@ -9,6 +9,7 @@ import { Agent } from "./agent.js";
 import { Scheduler } from "./scheduler.js";
 import { RateLimits } from "./rate-limits.js";
 import { PipeTable } from "../pipes/pipe-table.js";
+import { SyscallError } from "./errors.js";
 import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
 import type { SpawnOptions, ToolSpec } from "./types.js";
@@ -39,6 +40,9 @@ export class KernelCore {
   private readonly agents = new Map<string, Agent>();
   private readonly pool: IsolatePool;
   private readonly services: Services;
+  private readonly checkpoints = new Map<string, { agentId: string; tenant: string; label: string; snapshot: unknown }>();
+  private checkpointSeq = 0;
+  private readonly spawnSpecs = new Map<string, SpawnOptions>();
   /** A tenant's file system namespace, as its agents see it. */
   readonly fsFor: (tenant: string) => Promise<FileSystem>;
   /** The policy's typed pipes, one set per tenant. */
@@ -60,7 +64,17 @@ export class KernelCore {
       return ns;
     };
     this.fsFor = fs;
-    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000 };
+    const checkpoint = async (agentId: string, tenant: string, label: string) => {
+      const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };
+      if (!vfs.snapshot) throw new SyscallError("ENOSYS", "this file system cannot take snapshots");
+      const snapshot = await vfs.snapshot();
+      const id = `cp-${++this.checkpointSeq}`;
+      this.checkpoints.set(id, { agentId, tenant, label, snapshot });
+      // The descriptor is written after the snapshot, so it is not inside it.
+      await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, label, at: new Date().toISOString() }));
+      return id;
+    };
+    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.rateLimits = new RateLimits(opts.policy.manifest);
   }
@@ -91,6 +105,7 @@ export class KernelCore {
       onLog: this.opts.onLog,
     }, o.priority ?? 0);
     this.agents.set(id, agent);
+    this.spawnSpecs.set(id, o);
     agent.start(o.source, o.filename ?? `${info.name}.js`, o.input);
     return agent;
   }
@@ -105,6 +120,22 @@ export class KernelCore {
 
   poolStats() {
     return this.pool.stats();
+  }
+
+  /**
+   * Rolls an agent back to one of its checkpoints: the agent is killed if still alive, its tenant's
+   * file system is restored to the snapshot, and the agent is started again from its entry point
+   * (same name, role, tenant and input; a new id). Returns the new agent.
+   */
+  async rollback(agent: Agent, checkpointId: string): Promise<Agent> {
+    const cp = this.checkpoints.get(checkpointId);
+    if (!cp || cp.agentId !== agent.id) throw new SyscallError("ENOENT", `agent ${agent.id} has no checkpoint ${checkpointId}`);
+    if (!agent.exit) agent.signal("SIGKILL", "host");
+    await agent.wait();
+    const vfs = (await this.fsFor(cp.tenant)) as FileSystem & { restore(s: unknown): Promise<void> };
+    await vfs.restore(cp.snapshot);
+    const spec = this.spawnSpecs.get(agent.id)!;
+    return this.spawn({ ...spec, id: undefined });
   }
 
   /**

@@ -26,6 +26,8 @@ export interface Services {
   net: NetLimits;
   /** How long a pipe.send may wait for room, or a pipe.recv for a message. */
   pipeTimeoutMs: number;
+  /** Takes a checkpoint of the agent's state (its tenant's file system); returns its id. */
+  checkpoint(agentId: string, tenant: string, label: string): Promise<string>;
 }
 
 export interface EffectCtx {
@@ -116,6 +118,13 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
         // Exactly the message the policy decided on: another reader may have taken it (EAGAIN).
         return json(pipe.take(seq));
       },
+    };
+  },
+  checkpoint: (a, agent) => {
+    const label = typeof a.label === "string" ? a.label : "";
+    return {
+      request: { agent, syscall: "checkpoint", target: label },
+      effect: async (s, ctx) => json(await s.checkpoint(ctx.agent.id, ctx.agent.tenant, label)),
     };
   },
   "net.fetch": (a, agent) => {
