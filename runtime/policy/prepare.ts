@@ -18,6 +18,17 @@ export type Prepared =
 
 const AGENT_FIELDS = ["id", "name", "role", "tenant"] as const;
 
+/** Tool and pipe positions by name, built once per policy: the decision path must not scan them. */
+const indexes = new WeakMap<PolicyShape, { tools: Map<string, number>; pipes: Map<string, number> }>();
+function indexOf(shape: PolicyShape) {
+  let ix = indexes.get(shape);
+  if (!ix) {
+    ix = { tools: new Map(shape.tools.map((t, i) => [t.name, i])), pipes: new Map(shape.pipes.map((p, i) => [p.name, i])) };
+    indexes.set(shape, ix);
+  }
+  return ix;
+}
+
 export function prepareRequest(shape: PolicyShape, req: unknown): Prepared {
   if (req === null || typeof req !== "object") return fail("request is not an object");
   const r = req as Record<string, unknown>;
@@ -50,12 +61,12 @@ export function prepareRequest(shape: PolicyShape, req: unknown): Prepared {
       return ok(sc, target, -1, agent, { method: a.method, host: u.host, port: u.port, path: u.path, size });
     }
     case "tool.call": {
-      const i = shape.tools.findIndex((t) => t.name === target);
+      const i = indexOf(shape).tools.get(target) ?? -1;
       if (i < 0) return fail(`undeclared tool ${JSON.stringify(target)}`);
       return conforms(shape.tools[i]!.param, args) ? ok(sc, target, i, agent, args) : fail(`args do not match the type of tool ${target}`);
     }
     case "pipe.send": case "pipe.recv": {
-      const i = shape.pipes.findIndex((p) => p.name === target);
+      const i = indexOf(shape).pipes.get(target) ?? -1;
       if (i < 0) return fail(`undeclared pipe ${JSON.stringify(target)}`);
       return conforms(shape.pipes[i]!.carries, args) ? ok(sc, target, i, agent, args) : fail(`message does not match the type of pipe ${target}`);
     }

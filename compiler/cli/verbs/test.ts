@@ -1,9 +1,8 @@
 // `acpc test <dirs|files>`: runs conformance case files on both engines; last line `N passed, N failed`.
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { findCaseFiles, runCaseFile, type CaseResult } from "../../../conformance/runner.js";
 import { EXIT, UsageError, checkFlags, parseArgs, type Io } from "../io.js";
-import { resolve } from "node:path";
-import { existsSync } from "node:fs";
 
 export async function testVerb(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, ["--engine"]);
