@@ -22,6 +22,17 @@ export interface IsolateHost {
   overBudget(which: "slice" | "total"): void;
 }
 
+/** At most this many jobs per quantum, so a flood of tiny jobs (each below one tick) still yields. */
+const QUANTUM_JOBS = 65_536;
+/** Jobs run between two looks at the tick count: one after a job that used a tick (a quantum ends
+ * at a job boundary, close to its tick count), doubling while jobs use none, up to this many. */
+const MAX_STEP_JOBS = 256;
+/** Promise jobs charged as one tick. QuickJS counts its interrupt ticks on bytecode (about every
+ * 10k operations, ~0.2 ms here), but a chain of tiny awaits runs thousands of jobs per tick. 64
+ * tiny jobs take less than a tick's time (over-charging is the safe side), so a job flood pays for
+ * its CPU like a loop does. */
+export const JOBS_PER_TICK = 64;
+
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
 export class Isolate {
@@ -108,7 +119,7 @@ export class Isolate {
     this.main = null;
     if (!r.ok) return r.outcome;
     r.value.dispose();
-    return this.runJobs();
+    return { ok: true };
   }
 
   /** Asks the guest's handler for a signal; false when it has none. */
@@ -123,26 +134,55 @@ export class Isolate {
     if (!r.ok) return false;
     const had = ctx.typeof(r.value) === "boolean" && ctx.dump(r.value) === true;
     r.value.dispose();
-    this.runJobs();
     return had;
   }
 
-  /** Runs pending guest jobs (promise continuations) to quiescence, within the slice budget. */
-  runJobs(): RunOutcome {
+  /**
+   * Runs pending guest jobs (promise continuations). With a quantum, it stops once the jobs it ran
+   * have used that many ticks (or QUANTUM_JOBS jobs), leaving the rest for the agent's next turn:
+   * each run of a few jobs is one slice for the kill budget, so a long chain of awaits is preempted,
+   * not killed. Without one (module evaluation), it runs to quiescence as a single slice.
+   */
+  runJobs(quantumTicks: number | null = null): RunOutcome {
     if (!this.alive) return { ok: true };
+    const rt = this.rt!;
+    const started = this.ticks;
+    let jobs = 0;
+    let step = 1;
     this.sliceTicks = 0;
     this.sliceStart = performance.now();
     try {
-      const r = this.rt!.executePendingJobs();
-      if (r.error) {
-        const message = this.describe(r.error);
-        r.error.dispose();
-        return { ok: false, kind: this.killed ? "interrupted" : "error", message };
+      for (;;) {
+        if (quantumTicks !== null) { this.sliceTicks = 0; this.sliceStart = performance.now(); }
+        const before = this.ticks;
+        const r = rt.executePendingJobs(quantumTicks === null ? -1 : step);
+        if (r.error) {
+          const message = this.describe(r.error);
+          r.error.dispose();
+          return { ok: false, kind: this.killed ? "interrupted" : "error", message };
+        }
+        jobs += r.value;
+        if (!this.chargeJobs(r.value)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
+        if (quantumTicks === null || r.value < step || !this.alive) return { ok: true };
+        if (this.ticks - started >= quantumTicks || jobs >= QUANTUM_JOBS) return { ok: true };
+        step = this.ticks === before ? Math.min(step * 2, MAX_STEP_JOBS) : 1;
       }
-      return { ok: true };
     } catch (e) {
       return { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) };
     }
+  }
+
+  private jobCarry = 0;
+
+  /** Charges executed jobs to the tick budget; false when that ended it. */
+  private chargeJobs(n: number): boolean {
+    this.jobCarry += n;
+    if (this.jobCarry < JOBS_PER_TICK) return true;
+    const t = Math.floor(this.jobCarry / JOBS_PER_TICK);
+    this.jobCarry -= t * JOBS_PER_TICK;
+    this.ticks += t;
+    if (!this.killed && this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return false; }
+    return true;
   }
 
   /** Does the guest have promise jobs waiting? */

@@ -19,6 +19,8 @@ export interface IsolateLimits {
   argBytes: number;
   /** Syscalls over the agent's whole life (floods of denied calls still fill the recorder). */
   maxSyscalls: number;
+  /** Tool calls over the agent's whole life (each may cost money or reach another system). */
+  maxToolCalls: number;
   /** Log lines kept; later ones are counted, not recorded. */
   maxLogLines: number;
 }
@@ -31,5 +33,6 @@ export const DEFAULT_LIMITS: IsolateLimits = {
   totalTicks: 250_000,
   argBytes: 1024 * 1024,
   maxSyscalls: 100_000,
+  maxToolCalls: 10_000,
   maxLogLines: 1_000,
 };

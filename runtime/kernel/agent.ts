@@ -37,6 +37,7 @@ export class Agent {
   private readonly exitWaiters: ((e: AgentExit) => void)[] = [];
   private readonly violations: Violation[] = [];
   private syscalls = 0;
+  private toolCalls = 0;
   private logLines = 0;
   private readonly held: (() => void)[] = [];
   private review: Review | null = null;
@@ -77,7 +78,8 @@ export class Agent {
     try { inputJson = JSON.stringify(input ?? null); } catch { inputJson = "null"; }
     const started = this.isolate.start(inputJson);
     if (!started.ok) return this.fromOutcome(started);
-    this.settleCheck();
+    // main() ran to its first await; what it queued runs in turn, from the scheduler.
+    if (this.isolate.hasPendingJobs()) this.env.schedule(this); else this.settleCheck();
   }
 
   wait(): Promise<AgentExit> {
@@ -144,7 +146,7 @@ export class Agent {
         const handled = this.state !== "stopped" && this.isolate.deliver(sig);
         if (!handled) return this.end("killed", sig, null);
         this.termTimer ??= setTimeout(() => this.signal("SIGKILL", "kernel"), this.env.termGraceMs);
-        this.settleCheck();
+        this.env.schedule(this);
         return;
       }
       case "SIGKILL":
@@ -169,6 +171,10 @@ export class Agent {
     this.syscalls++;
     if (this.syscalls > this.limits.maxSyscalls) {
       this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxSyscalls} syscalls`, code: "EQUOTA" });
+      return "killed";
+    }
+    if (name === "tool.call" && ++this.toolCalls > this.limits.maxToolCalls) {
+      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxToolCalls} tool calls`, code: "EQUOTA" });
       return "killed";
     }
     const t = translate(name, argsJson, this.limits.argBytes, this.info);
@@ -280,13 +286,19 @@ export class Agent {
     this.env.schedule(this);
   }
 
-  /** Called by the scheduler: runs the guest's pending jobs once. */
-  runSlice(): void {
-    if (this.exitValue || this.state === "stopped") return;
-    const r = this.isolate.runJobs();
-    if (!r.ok) return this.fromOutcome(r);
+  /** Called by the scheduler: runs the guest's pending jobs for one quantum; true when more are waiting. */
+  runSlice(quantumTicks: number): boolean {
+    if (this.exitValue || this.state === "stopped") return false;
+    const r = this.isolate.runJobs(quantumTicks);
+    if (!r.ok) { this.fromOutcome(r); return false; }
+    if (this.exitValue || this.state !== "running") return false;
+    if (this.isolate.hasPendingJobs()) return true;
     this.settleCheck();
+    return false;
   }
+
+  /** Interpreter ticks the agent has used so far (its CPU time, as the budget counts it). */
+  get ticks(): number { return this.isolate.ticks; }
 
   /** After guest code ran: did it finish, or can it never go on? */
   private settleCheck(): void {

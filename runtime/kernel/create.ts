@@ -28,6 +28,8 @@ export interface KernelCreateOptions {
   termGraceMs?: number;
   net?: KernelOptions["net"];
   pipeTimeoutMs?: number;
+  /** Interpreter ticks in a priority-0 scheduling quantum (default 8). */
+  quantumTicks?: number;
   /** The policy's source, shown read-only at /policy/<name>.acp. */
   policySource?: string;
   onLog?(agent: Agent, text: string): void;
@@ -57,7 +59,7 @@ export class Kernel {
       : await FlightRecorder.open({ memory: true, key: rec.key, policy });
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
-      agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs,
+      agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs, quantumTicks: o.quantumTicks,
     });
     return new Kernel(core, vfs, recorder);
   }

@@ -32,6 +32,8 @@ export interface KernelOptions {
   net?: Partial<NetLimits>;
   /** How long a pipe.send waits for room or a pipe.recv for a message (default 30 s). */
   pipeTimeoutMs?: number;
+  /** Interpreter ticks in a priority-0 scheduling quantum (default 8; see scheduler.ts). */
+  quantumTicks?: number;
   /** Sees each agent log line as it is recorded. */
   onLog?(agent: Agent, text: string): void;
 }
@@ -48,7 +50,7 @@ export class KernelCore {
   /** The policy's typed pipes, one set per tenant. */
   readonly pipes: PipeTable;
   private readonly limits: IsolateLimits;
-  private readonly scheduler = new Scheduler();
+  private readonly scheduler: Scheduler;
   private readonly rateLimits: RateLimits;
   /** Records that could not be written after the fact (effects fail closed on their own). */
   readonly recorderErrors: unknown[] = [];
@@ -76,6 +78,7 @@ export class KernelCore {
     };
     this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.scheduler = new Scheduler(opts.quantumTicks);
     this.rateLimits = new RateLimits(opts.policy.manifest);
   }
 

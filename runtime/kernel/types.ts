@@ -54,7 +54,8 @@ export interface SpawnOptions {
   /** Per-agent overrides of the kernel's limits. */
   limits?: Partial<IsolateLimits>;
   filename?: string;
-  /** Scheduling priority: higher runs first within a round (default 0). */
+  /** Scheduling priority from -3 to 3 (default 0): higher runs first within a round, and each
+   * step up doubles the ticks of its quantum (each step down halves them). */
   priority?: number;
 }
 

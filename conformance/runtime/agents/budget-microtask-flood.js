@@ -1,5 +1,5 @@
-// expect: {"status":"killed","signal":"SIGKILL","error":{"code":"EBUDGET"}}
-// A self-rescheduling microtask (each job queues the next, no loop statement anywhere) beside a pending syscall: the job queue never drains, the budget ends it.
+// expect: {"status":"exited","result":"ENOENT"}
+// A self-rescheduling microtask (each job queues the next, no loop statement anywhere) beside a pending syscall: the job queue never drains, but the scheduler preempts it between jobs, so the syscall's answer still reaches main, which returns; nothing of the flood runs after the exit.
 export default async function main() {
   function f() { Promise.resolve().then(f); }
   f();

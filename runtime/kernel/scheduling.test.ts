@@ -1,0 +1,93 @@
+// Scheduling and quotas: agents share the kernel in tick-counted quanta, weighted by priority, and
+// every budget an agent can exhaust ends it with a record saying which.
+import { afterEach, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/compile.js";
+import { loadPolicy } from "../policy/load.js";
+import { Kernel, type KernelCreateOptions } from "./create.js";
+import type { Agent } from "./agent.js";
+
+const POLICY = `policy sched {
+  tool ping({})
+  allow tool ping
+  allow fs.read "/mem/**"
+  allow fs.write "/mem/working/**"
+}`;
+
+const kernels: Kernel[] = [];
+afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+
+async function kernel(o: Partial<KernelCreateOptions> = {}): Promise<Kernel> {
+  const r = compile(POLICY, { filename: "sched.acp" });
+  const k = await Kernel.create({ policy: await loadPolicy(r.wasm!, r.manifest!), tools: { ping: { run: () => "pong" } }, ...o });
+  kernels.push(k);
+  return k;
+}
+
+// CPU-bound work that yields between chunks (each chunk is a few ticks), never making a syscall.
+const WORKER = `export default async function main(n) {
+  let x = 0;
+  for (let i = 0; i < n; i++) { for (let j = 0; j < 20000; j++) x = (x + j) % 1000003; await null; }
+  return x;
+}`;
+
+describe("scheduling", () => {
+  it("shares the CPU round-robin: equal agents progress together, neither runs to the end first", async () => {
+    const k = await kernel({ limits: { totalTicks: 1_000_000 } });
+    const a = await k.spawn({ name: "a", source: WORKER, input: 200 });
+    const b = await k.spawn({ name: "b", source: WORKER, input: 400 });
+    await a.wait();
+    // When the shorter one ends, the longer one has had about as many ticks (give or take a
+    // quantum): they took turns, and it is not done.
+    expect(b.exit).toBeNull();
+    expect(b.ticks).toBeGreaterThan(a.ticks * 0.9);
+    expect(b.ticks).toBeLessThan(a.ticks * 1.1);
+    expect((await b.wait()).status).toBe("exited");
+    expect(b.ticks).toBeGreaterThan(a.ticks * 1.8);
+  });
+
+  it("gives a higher priority a larger quantum: it finishes first, having used most of the CPU", async () => {
+    const k = await kernel({ limits: { totalTicks: 1_000_000 } });
+    const low = await k.spawn({ name: "low", source: WORKER, input: 300, priority: -1 });
+    const high = await k.spawn({ name: "high", source: WORKER, input: 300, priority: 2 });
+    const hi = await high.wait();
+    expect(hi.status).toBe("exited");
+    expect(low.exit).toBeNull();
+    // Quanta of 4 and 32 ticks: the low agent got about an eighth of what the high one used.
+    expect(low.ticks).toBeLessThan(high.ticks / 3);
+    expect(low.ticks).toBeGreaterThan(0);
+    expect((await low.wait()).status).toBe("exited");
+  });
+
+  it("preempts an agent that never stops awaiting, so others' syscalls go on; its CPU quota then ends it", async () => {
+    const k = await kernel();
+    const spinner = await k.spawn({ name: "spinner", source: `export default async function main() { for (;;) await null; }`, limits: { totalTicks: 3000 } });
+    const busy = await k.run({ name: "busy", source: `export default async function main() {
+      for (let i = 0; i < 40; i++) await sys.fs.write("/mem/working/n", String(i));
+      return await sys.fs.read("/mem/working/n");
+    }` });
+    expect(busy).toMatchObject({ status: "exited", result: "39" });
+    expect(spinner.exit).toBeNull();
+    expect(await spinner.wait()).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code: "EBUDGET" } });
+    expect(spinner.ticks).toBeGreaterThan(3000);
+  });
+});
+
+describe("quotas", () => {
+  const events = (k: Kernel, a: Agent) => k.recorder.records().filter((r) => r.kind === "agent" && (r as { agent: { id: string } }).agent.id === a.id);
+
+  it.each([
+    ["CPU ticks", { totalTicks: 500 }, `for (;;) { let x = 0; for (let j = 0; j < 1000; j++) x += j; await null; }`, "EBUDGET", /whole budget of 500 ticks/],
+    ["syscalls", { maxSyscalls: 5 }, `for (;;) await sys.fs.read("/mem/working/none").catch(() => 0);`, "EQUOTA", /more than 5 syscalls/],
+    ["tool calls", { maxToolCalls: 3 }, `for (;;) await sys.tool("ping", {});`, "EQUOTA", /more than 3 tool calls/],
+  ])("ends the agent that exhausts its %s quota, and records which", async (_what, limits, body, code, message) => {
+    const k = await kernel();
+    const a = await k.spawn({ name: "greedy", source: `export default async function main() { ${body} }`, limits });
+    const exit = await a.wait();
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code } });
+    expect(exit.error!.message).toMatch(message);
+    await new Promise((r) => setTimeout(r, 20));
+    const ended = events(k, a).at(-1) as unknown as { event: string; detail: { error: { code: string; message: string } } };
+    expect(ended).toMatchObject({ event: "killed", detail: { error: { code } } });
+    expect(ended.detail.error.message).toMatch(message);
+  });
+});
