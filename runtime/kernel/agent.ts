@@ -236,6 +236,14 @@ export class Agent {
   private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
     const decision = this.decide(request);
     const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
+    // Reaching into another tenant is a breach of trust unless a rule explicitly allows it.
+    if (t.ok && t.call.crossTenant !== undefined && !(decision.effect === "allow" && decision.rule !== null)) {
+      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
+      this.note(this.env.recorder.syscall(rec));
+      this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: cross-tenant ${request.syscall} into tenant ${JSON.stringify(t.call.crossTenant)} not allowed by any rule` }));
+      this.signal("SIGTRUST", "kernel");
+      return "killed";
+    }
     if (decision.effect === "kill") {
       this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
       this.note(this.env.recorder.syscall(rec));

@@ -40,6 +40,8 @@ export interface EffectCtx {
 
 export interface Call {
   request: Request;
+  /** The tenant whose namespace the call reaches, when it is not the agent's own (`/tenants/<t>/…`). */
+  crossTenant?: string;
   /** For calls decided on what they deliver (pipe.recv): waits for it and returns the request's args. */
   input?: (s: Services, ctx: EffectCtx) => Promise<unknown>;
   /** Runs the effect; resolves with the JSON the guest gets back. */
@@ -58,25 +60,37 @@ function target(path: unknown): string {
 
 const json = (v: unknown) => JSON.stringify(v);
 
+/**
+ * Where a canonical path lands: `/tenants/<t>/rest` is `/rest` in tenant t's namespace, the only
+ * way to name another tenant's files; anything else is the agent's own namespace. The policy
+ * decides on the full path, so a rule that lets one tenant reach another names both.
+ */
+export function tenantOf(path: string, own: string): { tenant: string; path: string; cross: boolean } {
+  const m = /^\/tenants\/([^/]+)(\/.*)?$/.exec(path);
+  if (!m) return { tenant: own, path, cross: false };
+  return { tenant: m[1]!, path: m[2] ?? "/", cross: m[1] !== own };
+}
+
+function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"] | undefined,
+  run: (fs: FileSystem, path: string) => Promise<string | undefined>): Call {
+  const path = target(a.path);
+  const where = tenantOf(path, agent.tenant ?? "");
+  const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
+  return {
+    request, ...(where.cross ? { crossTenant: where.tenant } : {}),
+    effect: async (s) => run(await s.fs(where.tenant), where.path),
+  };
+}
+
 const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
-  "fs.read": (a, agent) => {
-    const path = target(a.path);
-    return { request: { agent, syscall: "fs.read", target: path }, effect: async (s, ctx) => json(await (await s.fs(ctx.agent.tenant)).read(path)) };
-  },
-  "fs.list": (a, agent) => {
-    const path = target(a.path);
-    return { request: { agent, syscall: "fs.list", target: path }, effect: async (s, ctx) => json(await (await s.fs(ctx.agent.tenant)).list(path)) };
-  },
-  "fs.delete": (a, agent) => {
-    const path = target(a.path);
-    return { request: { agent, syscall: "fs.delete", target: path }, effect: async (s, ctx) => { await (await s.fs(ctx.agent.tenant)).remove(path); return undefined; } };
-  },
+  "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, async (fs, p) => json(await fs.read(p))),
+  "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p))),
+  "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; }),
   "fs.write": (a, agent) => {
-    const path = target(a.path);
     const data = a.data;
     // Non-string data is ill-typed: the request carries no size, so the policy sees a violation.
     const args = typeof data === "string" ? { size: Buffer.byteLength(data, "utf8") } : {};
-    return { request: { agent, syscall: "fs.write", target: path, args }, effect: async (s, ctx) => { await (await s.fs(ctx.agent.tenant)).write(path, data as string); return undefined; } };
+    return fsCall("fs.write", a, agent, args, async (fs, p) => { await fs.write(p, data as string); return undefined; });
   },
   "tool.call": (a, agent) => {
     const name = typeof a.name === "string" ? a.name : "\u0000not-a-tool";

@@ -14,6 +14,8 @@ export interface Violation {
   rule: string | null;
   /** What the kernel did: EPERM returned, agent killed, or a review rejected. */
   outcome: "EPERM" | "killed" | "rejected";
+  /** Set when the kernel raised a signal other than SIGPOLICY for it (SIGTRUST: cross-tenant). */
+  signal?: "SIGTRUST";
 }
 
 export interface AgentExit {

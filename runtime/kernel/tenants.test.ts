@@ -1,0 +1,92 @@
+// Tenants: each has its own file system namespace and pipes; reaching into another tenant is
+// SIGTRUST → SIGKILL unless a rule explicitly allows that very access.
+import { afterEach, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/compile.js";
+import { loadPolicy } from "../policy/load.js";
+import { Kernel } from "./create.js";
+
+const POLICY = `policy tenants {
+  on violation kill
+  type Note = { text: string }
+  pipe notes: writer -> reader carries Note capacity 4
+  allow pipe.send notes
+  allow pipe.recv notes
+  allow fs.read "/mem/**"
+  allow fs.write "/mem/working/**"
+  allow fs.list "/mem/**"
+  // acme may read globex's published catalog, and nothing else of globex.
+  @id("acme-reads-globex-catalog")
+  allow fs.read "/tenants/globex/mem/semantic/**" when agent.tenant == "acme"
+  @id("no-globex-working")
+  deny fs.read "/tenants/globex/mem/working/**"
+  // Addressing one's own namespace through /tenants is allowed like the plain path.
+  allow fs.read "/tenants/acme/mem/**" when agent.tenant == "acme"
+}`;
+
+const kernels: Kernel[] = [];
+afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+
+async function kernel(): Promise<Kernel> {
+  const r = compile(POLICY, { filename: "tenants.acp" });
+  if (!r.wasm) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  const k = await Kernel.create({ policy: await loadPolicy(r.wasm, r.manifest!), pipeTimeoutMs: 500 });
+  kernels.push(k);
+  const globex = await k.namespace("globex");
+  await globex.write("/mem/semantic/catalog.txt", "widgets: 3");
+  await globex.write("/mem/working/secret.txt", "globex payroll");
+  return k;
+}
+
+const read = (path: string) => `export default async function main() { return await sys.fs.read(${JSON.stringify(path)}); }`;
+
+describe("tenants", () => {
+  it("keep separate namespaces: the same path is a different file per tenant", async () => {
+    const k = await kernel();
+    await k.run({ tenant: "acme", source: `export default async function main() { await sys.fs.write("/mem/working/secret.txt", "acme plans"); }` });
+    expect(await k.run({ tenant: "acme", source: read("/mem/working/secret.txt") })).toMatchObject({ status: "exited", result: "acme plans" });
+    expect(await k.run({ tenant: "globex", source: read("/mem/working/secret.txt") })).toMatchObject({ status: "exited", result: "globex payroll" });
+  });
+
+  it("let a tenant into another's namespace only where a rule explicitly allows it", async () => {
+    const k = await kernel();
+    const ok = await k.run({ tenant: "acme", source: read("/tenants/globex/mem/semantic/catalog.txt") });
+    expect(ok).toMatchObject({ status: "exited", result: "widgets: 3", violations: [] });
+    const own = await k.run({ tenant: "acme", source: `export default async function main() {
+      await sys.fs.write("/mem/working/a.txt", "mine");
+      return await sys.fs.read("/tenants/acme/mem/working/a.txt");
+    }` });
+    expect(own).toMatchObject({ status: "exited", result: "mine" });
+  });
+
+  it.each([
+    ["a deny rule", "acme", "/tenants/globex/mem/working/secret.txt", "no-globex-working", "deny"],
+    ["no rule at all", "acme", "/tenants/initech/mem/working/x", null, "kill"],
+    ["a rule for another tenant", "initech", "/tenants/globex/mem/semantic/catalog.txt", null, "kill"],
+  ])("raise SIGTRUST → SIGKILL for cross-tenant access met by %s, not a mere EPERM", async (_why, tenant, path, rule, effect) => {
+    const k = await kernel();
+    const a = await k.spawn({ tenant, source: `export default async function main() {
+      try { await sys.fs.read(${JSON.stringify(path)}); } catch (e) { await sys.fs.write("/mem/working/after", e.code); return "caught " + e.code; }
+      return "read it";
+    }` });
+    const exit = await a.wait();
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGTRUST", violations: [{ syscall: "fs.read", target: path, rule, effect, outcome: "killed", signal: "SIGTRUST" }] });
+    // Nothing ran after it: the catch block's write never happened.
+    const ns = await k.namespace(tenant);
+    await expect(ns.read("/mem/working/after")).rejects.toMatchObject({ code: "ENOENT" });
+    await new Promise((r) => setTimeout(r, 20));
+    const signals = k.recorder.records().filter((r) => r.kind === "signal" && (r as { agent: { id: string } }).agent.id === a.id).map((r) => (r as unknown as { signal: string }).signal);
+    expect(signals).toEqual(["SIGTRUST", "SIGKILL"]);
+    // The other tenant is untouched and the kernel goes on.
+    expect(await (await k.namespace("globex")).read("/mem/working/secret.txt")).toBe("globex payroll");
+    expect(await k.run({ tenant: "globex", source: read("/mem/semantic/catalog.txt") })).toMatchObject({ status: "exited" });
+  });
+
+  it("give each tenant its own pipes: a message sent in one tenant never reaches another", async () => {
+    const k = await kernel();
+    await k.run({ tenant: "acme", name: "writer", source: `export default async function main() { await sys.pipe.send("notes", { text: "acme only" }); }` });
+    const other = await k.run({ tenant: "globex", name: "reader", source: `export default async function main() { try { return await sys.pipe.recv("notes"); } catch (e) { return e.code; } }` });
+    expect(other).toMatchObject({ status: "exited", result: "ETIMEDOUT" });
+    const same = await k.run({ tenant: "acme", name: "reader", source: `export default async function main() { return await sys.pipe.recv("notes"); }` });
+    expect(same).toMatchObject({ status: "exited", result: { text: "acme only" } });
+  });
+});
