@@ -10,6 +10,7 @@ import { translate, type EffectCtx, type Services, type Translation } from "./sy
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
 import type { RateLimits } from "./rate-limits.js";
+import type { RollbackReport } from "./kernel.js";
 
 /** What an agent needs from its kernel. */
 export interface AgentEnv {
@@ -44,6 +45,8 @@ export class Agent {
   private readonly dead = new AbortController();
   private readonly isolate: Isolate;
   private termTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set on an agent restarted by kernel.rollback: what was restored for it. */
+  restoredFrom: RollbackReport | null = null;
   /** Effects under way; a deadlock is declared only when none is. */
   private inFlight = 0;
 

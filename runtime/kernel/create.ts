@@ -66,7 +66,7 @@ export class Kernel {
 
   spawn(o: SpawnOptions): Promise<Agent> { return this.core.spawn(o); }
   pipeline(...specs: SpawnOptions[]): Promise<Agent[]> { return this.core.pipeline(...specs); }
-  rollback(agent: Agent, checkpointId: string): Promise<Agent> { return this.core.rollback(agent, checkpointId); }
+  rollback(agent: Agent, checkpointId: string, opts?: { scope?: "agent" | "tenant" }): Promise<Agent> { return this.core.rollback(agent, checkpointId, opts); }
   list(): Agent[] { return this.core.list(); }
   get(id: string): Agent | undefined { return this.core.get(id); }
   get policy(): Policy { return this.core.policy; }

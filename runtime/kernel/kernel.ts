@@ -9,6 +9,7 @@ import { Agent } from "./agent.js";
 import { Scheduler } from "./scheduler.js";
 import { RateLimits } from "./rate-limits.js";
 import { PipeTable } from "../pipes/pipe-table.js";
+import type { PipeMark } from "../pipes/pipe.js";
 import { SyscallError } from "./errors.js";
 import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
@@ -38,13 +39,45 @@ export interface KernelOptions {
   onLog?(agent: Agent, text: string): void;
 }
 
+interface CheckpointPipe { reader: boolean; sender: boolean; mark: PipeMark }
+
+interface Checkpoint {
+  /** The agent (lineage) it belongs to. */
+  owner: string;
+  tenant: string;
+  label: string;
+  snapshot: unknown;
+  pipes: Map<string, CheckpointPipe>;
+  /** How many of the owner's file changes came before it. */
+  changeIndex: number;
+}
+
+/** What a rollback put back. */
+export interface RollbackReport {
+  checkpoint: string;
+  label: string;
+  scope: "agent" | "tenant";
+  /** Files given their checkpointed contents again. */
+  restored: string[];
+  /** Files that did not exist at the checkpoint, removed. */
+  removed: string[];
+  /** Files the snapshot does not cover (host-directory mounts, other tenants): left as they are. */
+  unrestorable: string[];
+  /** Per pipe: messages handed out again to the reader, withdrawn from the sender, or already delivered. */
+  pipes: Record<string, { redelivered?: number; withdrawn?: number; delivered?: number }>;
+}
+
 export class KernelCore {
   private readonly agents = new Map<string, Agent>();
   private readonly pool: IsolatePool;
   private readonly services: Services;
-  private readonly checkpoints = new Map<string, { agentId: string; tenant: string; label: string; snapshot: unknown }>();
+  private readonly checkpoints = new Map<string, Checkpoint>();
   private checkpointSeq = 0;
-  private readonly spawnSpecs = new Map<string, SpawnOptions>();
+  private readonly spawnSpecs = new Map<string, { spec: SpawnOptions; pipeline: boolean }>();
+  /** Agents restarted by a rollback → the agent they continue (its checkpoints and changes are theirs). */
+  private readonly lineage = new Map<string, string>();
+  /** Per agent lineage: the files it wrote or removed, in order (what a per-agent rollback undoes). */
+  private readonly changes = new Map<string, { tenant: string; path: string }[]>();
   /** A tenant's file system namespace, as its agents see it. */
   readonly fsFor: (tenant: string) => Promise<FileSystem>;
   /** The policy's typed pipes, one set per tenant. */
@@ -69,14 +102,31 @@ export class KernelCore {
     const checkpoint = async (agentId: string, tenant: string, label: string) => {
       const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };
       if (!vfs.snapshot) throw new SyscallError("ENOSYS", "this file system cannot take snapshots");
-      const snapshot = await vfs.snapshot();
+      const agent = this.agents.get(agentId);
+      const owner = this.lineage.get(agentId) ?? agentId;
+      // The file system and the pipe positions are taken in the same turn: one consistent cut.
+      const pipes = new Map<string, CheckpointPipe>();
+      for (const d of opts.policy.manifest.pipes) {
+        const reader = d.to === agent?.name, sender = d.from === agent?.name;
+        if (!reader && !sender) continue;
+        pipes.set(d.name, { reader, sender, mark: this.pipes.get(tenant, d.name)!.mark() });
+      }
+      const snapshot = vfs.snapshot();
+      const changeIndex = this.changes.get(owner)?.length ?? 0;
       const id = `cp-${++this.checkpointSeq}`;
-      this.checkpoints.set(id, { agentId, tenant, label, snapshot });
+      this.checkpoints.set(id, { owner, tenant, label, snapshot: await snapshot, pipes, changeIndex });
       // The descriptor is written after the snapshot, so it is not inside it.
-      await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, label, at: new Date().toISOString() }));
+      const positions = Object.fromEntries([...pipes].map(([name, p]) => [name, { reader: p.reader, sender: p.sender, sendSeq: p.mark.sendSeq, readSeq: p.mark.readSeq }]));
+      await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, label, at: new Date().toISOString(), pipes: positions }));
       return id;
     };
-    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint };
+    const touched = (agentId: string, tenant: string, path: string) => {
+      const owner = this.lineage.get(agentId) ?? agentId;
+      let list = this.changes.get(owner);
+      if (!list) this.changes.set(owner, (list = []));
+      list.push({ tenant, path });
+    };
+    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.scheduler = new Scheduler(opts.quantumTicks);
     this.rateLimits = new RateLimits(opts.policy.manifest);
@@ -85,9 +135,14 @@ export class KernelCore {
   get policy(): Policy { return this.opts.policy; }
 
   async spawn(o: SpawnOptions): Promise<Agent> {
+    return this.spawnAs(o, false);
+  }
+
+  private async spawnAs(o: SpawnOptions, pipeline: boolean, continues?: string): Promise<Agent> {
     if (this.closed) throw new Error("the kernel is shut down");
     const id = o.id ?? randomUUID().slice(0, 8);
     if (this.agents.has(id)) throw new Error(`an agent with id ${id} exists`);
+    if (continues !== undefined) this.lineage.set(id, continues);
     const tenant = o.tenant ?? "";
     const slot = await this.pool.acquire(tenant);
     const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
@@ -108,7 +163,13 @@ export class KernelCore {
       onLog: this.opts.onLog,
     }, o.priority ?? 0);
     this.agents.set(id, agent);
-    this.spawnSpecs.set(id, o);
+    this.spawnSpecs.set(id, { spec: o, pipeline });
+    if (pipeline) {
+      // A pipeline stage that ends closes the pipes it is the declared sender of: its readers see the end.
+      void agent.wait().then(() => {
+        for (const p of this.opts.policy.manifest.pipes) if (p.from === agent.name) this.pipes.get(agent.tenant, p.name)?.close();
+      });
+    }
     agent.start(o.source, o.filename ?? `${info.name}.js`, o.input);
     return agent;
   }
@@ -126,19 +187,60 @@ export class KernelCore {
   }
 
   /**
-   * Rolls an agent back to one of its checkpoints: the agent is killed if still alive, its tenant's
-   * file system is restored to the snapshot, and the agent is started again from its entry point
-   * (same name, role, tenant and input; a new id). Returns the new agent.
+   * Rolls an agent back to one of its checkpoints and restarts it from its entry point (same name,
+   * role, tenant, input and priority; a new id that continues the old one's checkpoints). The agent
+   * is killed first if still alive. Then:
+   * - scope "agent" (default): the files this agent wrote or removed since the checkpoint get their
+   *   checkpointed contents back (or are removed if they did not exist); other agents' changes stay;
+   * - scope "tenant": the tenant's whole file system goes back to the snapshot;
+   * - either way, the pipes it reads hand out again what it received since the checkpoint, and
+   *   messages it sent since then that nobody has received yet are withdrawn (it will send them
+   *   again); a pipe it closed by ending is reopened.
+   * What was restored is recorded and returned as `agent.restoredFrom`.
    */
-  async rollback(agent: Agent, checkpointId: string): Promise<Agent> {
+  async rollback(agent: Agent, checkpointId: string, opts: { scope?: "agent" | "tenant" } = {}): Promise<Agent> {
     const cp = this.checkpoints.get(checkpointId);
-    if (!cp || cp.agentId !== agent.id) throw new SyscallError("ENOENT", `agent ${agent.id} has no checkpoint ${checkpointId}`);
+    const owner = this.lineage.get(agent.id) ?? agent.id;
+    if (!cp || cp.owner !== owner) throw new SyscallError("ENOENT", `agent ${agent.id} has no checkpoint ${checkpointId}`);
     if (!agent.exit) agent.signal("SIGKILL", "host");
     await agent.wait();
-    const vfs = (await this.fsFor(cp.tenant)) as FileSystem & { restore(s: unknown): Promise<void> };
-    await vfs.restore(cp.snapshot);
-    const spec = this.spawnSpecs.get(agent.id)!;
-    return this.spawn({ ...spec, id: undefined });
+    const scope = opts.scope ?? "agent";
+    const vfs = (await this.fsFor(cp.tenant)) as FileSystem & { restore(s: unknown): Promise<void>; readSnapshot(s: unknown, p: string): Promise<string | null | undefined> };
+    const report: RollbackReport = { checkpoint: checkpointId, label: cp.label, scope, restored: [], removed: [], unrestorable: [], pipes: {} };
+    const changes = this.changes.get(owner) ?? [];
+    if (scope === "tenant") {
+      // The checkpoint descriptors stay: they describe checkpoints that still exist.
+      await vfs.restore(new Map([...(cp.snapshot as Map<string, unknown>)].filter(([point]) => point !== "/state/checkpoints")));
+    } else {
+      const paths = new Map<string, { tenant: string; path: string }>();
+      for (const c of changes.slice(cp.changeIndex)) paths.set(`${c.tenant}\u0000${c.path}`, c);
+      for (const { tenant, path } of paths.values()) {
+        const was = tenant === cp.tenant ? await vfs.readSnapshot(cp.snapshot, path) : undefined;
+        if (was === undefined) { report.unrestorable.push(tenant === cp.tenant ? path : `/tenants/${tenant}${path}`); continue; }
+        if (was === null) {
+          await vfs.remove(path).catch((e: { code?: string }) => { if (e?.code !== "ENOENT") throw e; });
+          report.removed.push(path);
+        } else {
+          await vfs.write(path, was);
+          report.restored.push(path);
+        }
+      }
+    }
+    changes.length = Math.min(changes.length, cp.changeIndex);
+    for (const [name, p] of cp.pipes) {
+      const pipe = this.pipes.get(cp.tenant, name)!;
+      const r: RollbackReport["pipes"][string] = {};
+      if (p.reader) r.redelivered = pipe.rewind(p.mark);
+      if (p.sender) Object.assign(r, pipe.retract(p.mark));
+      report.pipes[name] = r;
+    }
+    this.opts.recorder.append({ kind: "log", agent: { id: agent.id, name: agent.name, tenant: agent.tenant, role: agent.info.role, labels: agent.info.labels },
+      text: `kernel: rolled back to ${checkpointId} (${JSON.stringify(cp.label)}), scope ${scope}: ${JSON.stringify({ restored: report.restored, removed: report.removed, unrestorable: report.unrestorable, pipes: report.pipes })}` })
+      .catch((e) => this.recorderErrors.push(e));
+    const { spec, pipeline } = this.spawnSpecs.get(agent.id)!;
+    const next = await this.spawnAs({ ...spec, id: undefined }, pipeline, owner);
+    next.restoredFrom = report;
+    return next;
   }
 
   /**
@@ -146,13 +248,7 @@ export class KernelCore {
    * agent ends, the pipes it is the declared sender of are closed, so its readers see the end.
    */
   async pipeline(...specs: SpawnOptions[]): Promise<Agent[]> {
-    const agents = await Promise.all(specs.map((s) => this.spawn(s)));
-    for (const a of agents) {
-      void a.wait().then(() => {
-        for (const p of this.opts.policy.manifest.pipes) if (p.from === a.name) this.pipes.get(a.tenant, p.name)?.close();
-      });
-    }
-    return agents;
+    return Promise.all(specs.map((s) => this.spawnAs(s, true)));
   }
 
   /** Kills every agent that is still alive and closes the recorder. */

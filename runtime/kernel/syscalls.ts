@@ -28,6 +28,8 @@ export interface Services {
   pipeTimeoutMs: number;
   /** Takes a checkpoint of the agent's state (its tenant's file system); returns its id. */
   checkpoint(agentId: string, tenant: string, label: string): Promise<string>;
+  /** An agent wrote or removed a file (what a per-agent rollback undoes). */
+  touched?(agentId: string, tenant: string, path: string): void;
 }
 
 export interface EffectCtx {
@@ -78,7 +80,11 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
-    effect: async (s) => run(await s.fs(where.tenant), where.path),
+    effect: async (s, ctx) => {
+      const out = await run(await s.fs(where.tenant), where.path);
+      if (syscall === "fs.write" || syscall === "fs.delete") s.touched?.(ctx.agent.id, where.tenant, where.path);
+      return out;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { Pipe, PipeTable, type PeekResult } from "./index.js";
+import { RETAIN_DELIVERED } from "./pipe.js";
 import { SyscallError } from "../kernel/errors.js";
 import type { TypeDesc } from "../policy/types.js";
 
@@ -255,5 +256,31 @@ describe("Pipe property", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("Pipe positions for checkpoints", () => {
+  it("rewinds a reader to a mark and withdraws a sender's unread messages", async () => {
+    const p = new Pipe({ name: "p", capacity: 10 });
+    await p.send(1);
+    const mark = p.mark();
+    await p.send(2); await p.send(3); await p.send(4);
+    expect([p.take(), p.take()]).toEqual([1, 2]);
+    // The reader's position at the mark was message 1: both deliveries come back, in order.
+    expect(p.rewind(mark)).toBe(2);
+    // Sent since the mark: 2, 3 and 4, none of them delivered any more (2 came back): all withdrawn.
+    expect(p.retract(mark)).toEqual({ withdrawn: 3, delivered: 0 });
+    expect(p.take()).toBe(1);
+    expect(() => p.take()).toThrow(/empty/);
+  });
+
+  it("keeps a bounded number of delivered messages and refuses a rewind past them", async () => {
+    const p = new Pipe({ name: "p", capacity: 1 });
+    const mark = p.mark();
+    for (let i = 0; i <= RETAIN_DELIVERED; i++) { await p.send(i); p.take(); }
+    expect(() => p.rewind(mark)).toThrow(expect.objectContaining({ code: "ENOSPC" }));
+    p.unpin(mark.pin);
+    await p.send("x"); p.take();
+    expect(p.stats().length).toBe(0);
   });
 });

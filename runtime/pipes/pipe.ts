@@ -20,6 +20,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Delivered messages a pipe keeps at most for rollback, while checkpoints hold read positions. */
+export const RETAIN_DELIVERED = 1024;
+
+export interface PipeMark { pin: number; sendSeq: number; readSeq: number; closed: boolean; withdrawnBefore: number }
+
 export type PeekResult = { message: unknown; seq: number } | { closed: true };
 
 export interface PipeStats {
@@ -54,6 +59,14 @@ export class Pipe {
   readonly carries: TypeDesc | null;
 
   private readonly queue: { seq: number; message: unknown }[] = [];
+  /** Delivered messages kept for rollback while some checkpoint may rewind past them (oldest first). */
+  private readonly delivered: { seq: number; message: unknown }[] = [];
+  /** Checkpoints holding a read position: delivered messages from the lowest one on are kept. */
+  private readonly pins = new Map<number, number>();
+  private nextPin = 0;
+  /** The newest delivered message dropped from `delivered` for want of room (-1: none). */
+  private evictedSeq = -1;
+  private withdrawnTotal = 0;
   private readonly senders: SendWaiter[] = [];
   private readonly receivers: Waiter<PeekResult>[] = [];
   private nextSeq = 0;
@@ -112,6 +125,10 @@ export class Pipe {
     if (seq !== undefined && head.seq !== seq) throw new SyscallError("EAGAIN", `pipe ${this.name}: head changed`);
     this.queue.shift();
     this.receivedCount++;
+    if (this.pins.size > 0) {
+      this.delivered.push(head);
+      if (this.delivered.length > RETAIN_DELIVERED) this.evictedSeq = this.delivered.shift()!.seq;
+    }
     // Admit waiting senders in FIFO order.
     while (this.queue.length < this.capacity && this.senders.length > 0) {
       const w = this.senders.shift()!;
@@ -132,6 +149,69 @@ export class Pipe {
       w.reject(new SyscallError("EPIPE", `pipe ${this.name} closed`));
     }
     if (this.queue.length === 0) this.wakeReceivers();
+  }
+
+  /**
+   * The pipe's positions for a checkpoint: the sequence number the next message sent will get,
+   * and that of the next message to be delivered. Pins the read position so that the messages
+   * delivered after it are kept (up to RETAIN_DELIVERED) and `rewind` can hand them out again.
+   */
+  mark(): PipeMark {
+    const pin = this.nextPin++;
+    const readSeq = this.queue[0]?.seq ?? this.nextSeq;
+    this.pins.set(pin, readSeq);
+    return { pin, sendSeq: this.nextSeq, readSeq, closed: this.closedFlag, withdrawnBefore: this.withdrawnTotal };
+  }
+
+  /** Lets go of a mark: delivered messages nobody can rewind to any more are dropped. */
+  unpin(pin: number): void {
+    this.pins.delete(pin);
+    const low = Math.min(...this.pins.values());
+    while (this.delivered.length > 0 && !(this.delivered[0]!.seq >= low)) this.delivered.shift();
+  }
+
+  /**
+   * Puts the messages delivered since `mark` back at the head, in order (the reader is rolled
+   * back). Fails with ENOSPC when some of them are no longer kept. Returns how many came back.
+   */
+  rewind(mark: PipeMark): number {
+    if (this.evictedSeq >= mark.readSeq) {
+      throw new SyscallError("ENOSPC", `pipe ${this.name}: only the last ${RETAIN_DELIVERED} delivered messages are kept for rollback`);
+    }
+    const back = this.delivered.filter((d) => d.seq >= mark.readSeq);
+    const kept = this.delivered.filter((d) => d.seq < mark.readSeq);
+    this.delivered.length = 0;
+    this.delivered.push(...kept);
+    this.queue.unshift(...back);
+    this.receivedCount -= back.length;
+    if (this.queue.length > this.high) this.high = this.queue.length;
+    this.wakeReceivers();
+    return back.length;
+  }
+
+  /**
+   * Withdraws the messages sent since `mark` that are still queued (the sender is rolled back and
+   * will send them again), and reopens the pipe if it was open at the mark. Returns how many were
+   * withdrawn and how many had already been delivered (those cannot be recalled).
+   */
+  retract(mark: PipeMark): { withdrawn: number; delivered: number } {
+    const before = this.queue.length;
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.seq >= mark.sendSeq) this.queue.splice(i, 1);
+    const withdrawn = before - this.queue.length;
+    this.sentCount -= withdrawn;
+    this.withdrawnTotal += withdrawn;
+    if (!mark.closed) this.closedFlag = false;
+    // Room was made: admit waiting senders.
+    while (this.queue.length < this.capacity && this.senders.length > 0) {
+      const w = this.senders.shift()!;
+      w.cleanup();
+      this.enqueue(w.message);
+      w.resolve();
+    }
+    // Sent since the mark = sequence numbers issued since; minus those withdrawn (now or by an
+    // earlier rollback to the same mark) and those still queued.
+    const queued = this.queue.filter((q) => q.seq >= mark.sendSeq).length;
+    return { withdrawn, delivered: this.nextSeq - mark.sendSeq - (this.withdrawnTotal - mark.withdrawnBefore) - queued };
   }
 
   stats(): PipeStats {

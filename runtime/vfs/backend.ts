@@ -26,6 +26,8 @@ export interface Backend {
   /** Checkpoint hooks: a backend that can capture its contents cheaply implements both. */
   snapshot?(): Promise<BackendSnapshot>;
   restore?(snapshot: BackendSnapshot): Promise<void>;
+  /** A file's contents as they were in one of this backend's snapshots; null when none was there. */
+  readSnapshot?(snapshot: BackendSnapshot, rel: string): Promise<string | null>;
 }
 
 /** Duck-typed, because embedders bring their own backends and specs arrive as plain objects. */

@@ -117,6 +117,12 @@ export class MemoryBackend implements Backend {
     return snap;
   }
 
+  async readSnapshot(snapshot: BackendSnapshot, rel: string): Promise<string | null> {
+    if (!(snapshot instanceof MemorySnapshot)) throw new VfsError("EINVAL", rel, `cannot read a ${String(snapshot?.backend)} snapshot in a memory backend`);
+    const node = lookup(snapshot.root, relSegments(rel), rel);
+    return node?.kind === "file" ? node.data : null;
+  }
+
   /** Any memory backend's snapshot; one made under larger limits is refused (ENOSPC/EFBIG) rather than trimmed. */
   async restore(snapshot: BackendSnapshot): Promise<void> {
     if (!(snapshot instanceof MemorySnapshot)) throw new VfsError("EINVAL", "", `cannot restore a ${String(snapshot?.backend)} snapshot into a memory backend`);

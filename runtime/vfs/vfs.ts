@@ -91,6 +91,19 @@ export class Vfs {
     }
   }
 
+  /**
+   * A file as it was when `snapshot` was taken: its contents, null when nothing was there, or
+   * undefined when the snapshot does not cover the path (its mount takes no snapshots).
+   */
+  async readSnapshot(snapshot: VfsSnapshot, path: string): Promise<string | null | undefined> {
+    const p = canonical(path);
+    const r = this.table.resolve(p);
+    if (r === null) return undefined;
+    const snap = snapshot.get(r.mount);
+    if (!snap || !r.backend.readSnapshot) return undefined;
+    return forward(p, () => r.backend.readSnapshot!(snap, r.rel));
+  }
+
   /** The backend that holds the file at `p`: directories made of mount points hold no files. */
   private fileTarget(p: string) {
     if (this.table.mountsBelow(p).length > 0) throw new VfsError("EISDIR", p);

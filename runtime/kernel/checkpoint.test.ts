@@ -1,0 +1,139 @@
+// Checkpoint and rollback: a checkpoint holds the tenant's file system (copy-on-write) and the
+// agent's pipe positions; a rollback puts back what the agent changed since, and restarts it.
+import { afterEach, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/compile.js";
+import { loadPolicy } from "../policy/load.js";
+import { Kernel } from "./create.js";
+
+const POLICY = `policy cp {
+  type Item = { n: number }
+  pipe items: producer -> consumer carries Item capacity 8
+  allow pipe.send items when agent.name == "producer"
+  allow pipe.recv items when agent.name == "consumer"
+  allow fs.read "/mem/**"
+  allow fs.write "/mem/working/**"
+  allow fs.delete "/mem/working/**"
+  allow fs.list "/mem/working"
+  allow fs.list "/state/checkpoints"
+  allow fs.read "/state/**"
+  allow checkpoint
+}`;
+
+const kernels: Kernel[] = [];
+afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+
+async function kernel(): Promise<Kernel> {
+  const r = compile(POLICY, { filename: "cp.acp" });
+  if (!r.wasm) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  const k = await Kernel.create({ policy: await loadPolicy(r.wasm, r.manifest!), pipeTimeoutMs: 1000 });
+  kernels.push(k);
+  return k;
+}
+
+// Writes, checkpoints, writes more, then crashes; restarted, it reports what it finds.
+const WORKER = `export default async function main() {
+  const checkpoints = await sys.fs.list("/state/checkpoints");
+  if (checkpoints.length > 0) return { restarted: true, a: await sys.fs.read("/mem/working/a.txt"), files: await sys.fs.list("/mem/working") };
+  await sys.fs.write("/mem/working/a.txt", "v1");
+  await sys.fs.write("/mem/working/old.txt", "keep me");
+  await sys.checkpoint("before-v2");
+  await sys.fs.write("/mem/working/a.txt", "v2");
+  await sys.fs.write("/mem/working/b.txt", "half done");
+  await sys.fs.remove("/mem/working/old.txt");
+  for (;;) { try { await sys.fs.read("/mem/working/go"); break; } catch {} }   // waits for the test
+  throw new Error("crashed half-way");
+}`;
+
+async function crashAfterBystander(k: Kernel) {
+  const ns = await k.namespace("t");
+  const a = await k.spawn({ name: "worker", tenant: "t", source: WORKER });
+  while (!(await ns.stat("/mem/working/b.txt"))) await new Promise((r) => setTimeout(r, 5));
+  // Another agent of the same tenant changes a file after the checkpoint.
+  await k.run({ name: "bystander", tenant: "t", source: `export default async function main() { await sys.fs.write("/mem/working/c.txt", "other agent"); }` });
+  await ns.write("/mem/working/go", "go");
+  expect(await a.wait()).toMatchObject({ status: "crashed", error: { message: "crashed half-way" } });
+  return { a, ns };
+}
+
+describe("checkpoint and rollback", () => {
+  it("undo only the agent's own changes since the checkpoint, then restart it from its entry point", async () => {
+    const k = await kernel();
+    const { a, ns } = await crashAfterBystander(k);
+    const again = await k.rollback(a, "cp-1");
+    expect(again.restoredFrom).toMatchObject({ checkpoint: "cp-1", label: "before-v2", scope: "agent", restored: ["/mem/working/a.txt", "/mem/working/old.txt"], removed: ["/mem/working/b.txt"], unrestorable: [] });
+    expect(await again.wait()).toMatchObject({ status: "exited", result: { restarted: true, a: "v1", files: ["a.txt", "c.txt", "go", "old.txt"] } });
+    expect(await ns.read("/mem/working/c.txt")).toBe("other agent");
+    // The restarted agent continues the old one: the checkpoint is still its own.
+    expect(again.id).not.toBe(a.id);
+    await expect(k.rollback(again, "cp-1")).resolves.toBeDefined();
+    await expect(k.rollback(a, "cp-9")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("restore the whole tenant file system with scope tenant", async () => {
+    const k = await kernel();
+    const { a, ns } = await crashAfterBystander(k);
+    const again = await k.rollback(a, "cp-1", { scope: "tenant" });
+    expect((await again.wait()).result).toMatchObject({ restarted: true, a: "v1", files: ["a.txt", "old.txt"] });
+    await expect(ns.read("/mem/working/c.txt")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("refuse a checkpoint of another agent", async () => {
+    const k = await kernel();
+    const { a } = await crashAfterBystander(k);
+    const other = k.list().find((x) => x.name === "bystander")!;
+    await expect(k.rollback(other, "cp-1")).rejects.toMatchObject({ code: "ENOENT" });
+    expect(a.exit?.status).toBe("crashed");
+  });
+
+  it("rewind a reader's pipe position: what it received since the checkpoint is delivered again", async () => {
+    const k = await kernel();
+    await k.run({ name: "producer", source: `export default async function main() { for (let n = 1; n <= 4; n++) await sys.pipe.send("items", { n }); }` });
+    const consumer = `export default async function main() {
+      const got = [];
+      if ((await sys.fs.list("/state/checkpoints")).length === 0) {
+        got.push((await sys.pipe.recv("items")).n);
+        const id = await sys.checkpoint("after-first");
+        got.push((await sys.pipe.recv("items")).n, (await sys.pipe.recv("items")).n);
+        await sys.fs.write("/mem/working/first-run", JSON.stringify(got));
+        throw new Error("lost its work");
+      }
+      for (let i = 0; i < 3; i++) got.push((await sys.pipe.recv("items")).n);
+      return got;
+    }`;
+    const c = await k.spawn({ name: "consumer", source: consumer });
+    expect(await c.wait()).toMatchObject({ status: "crashed" });
+    expect(await k.vfs.read("/mem/working/first-run")).toBe("[1,2,3]");
+    const descriptor = JSON.parse(await k.vfs.read("/state/checkpoints/cp-1.json"));
+    expect(descriptor.pipes).toEqual({ items: { reader: true, sender: false, sendSeq: 4, readSeq: 1 } });
+    const again = await k.rollback(c, "cp-1");
+    expect(again.restoredFrom!.pipes).toEqual({ items: { redelivered: 2 } });
+    expect(await again.wait()).toMatchObject({ status: "exited", result: [2, 3, 4] });
+  });
+
+  it("withdraw what a rolled-back sender sent since the checkpoint, so the reader sees no duplicates", async () => {
+    const k = await kernel();
+    const producer = `export default async function main() {
+      const resumed = (await sys.fs.list("/state/checkpoints")).length > 0;
+      if (!resumed) { await sys.pipe.send("items", { n: 1 }); await sys.checkpoint("one-sent"); }
+      await sys.pipe.send("items", { n: 2 });
+      await sys.pipe.send("items", { n: 3 });
+      if (!resumed) throw new Error("crashed after sending");
+      return "resent";
+    }`;
+    const [p, c] = await k.pipeline(
+      { name: "producer", source: producer },
+      { name: "consumer", source: `export default async function main() {
+        for (;;) { try { await sys.fs.read("/mem/working/go"); break; } catch {} }
+        const got = [];
+        for (;;) { try { got.push((await sys.pipe.recv("items")).n); } catch (e) { got.push(e.code); return got; } }
+      }` },
+    );
+    expect(await p!.wait()).toMatchObject({ status: "crashed" });
+    // The pipeline closed the pipe when the producer ended; the rollback reopens it and withdraws 2 and 3.
+    const again = await k.rollback(p!, "cp-1");
+    expect(again.restoredFrom!.pipes).toEqual({ items: { withdrawn: 2, delivered: 0 } });
+    expect(await again.wait()).toMatchObject({ status: "exited", result: "resent" });
+    await k.vfs.write("/mem/working/go", "go");
+    expect(await c!.wait()).toMatchObject({ status: "exited", result: [1, 2, 3, "EPIPE"] });
+  });
+});
