@@ -13,3 +13,5 @@ export * from "./vfs/index.js";
 export { LocalProvider, OpenAiCompatibleProvider, llmTool, type LlmProvider } from "./tools/llm.js";
 export { PipeTable, Pipe } from "./pipes/index.js";
 export { netFetch, DEFAULT_NET_LIMITS, type NetLimits } from "./net/fetch.js";
+export { rowOf, rowsFromLog, renderRows, serveControl, controlRequest, handleControl, OPERATOR_SIGNALS, type AgentRow, type ControlRequest, type ControlResponse, type ControlServer } from "./control/index.js";
+export type { RollbackReport } from "./kernel/kernel.js";

@@ -6,6 +6,7 @@ import { fmtVerb } from "./verbs/fmt.js";
 import { inspectVerb } from "./verbs/inspect.js";
 import { testVerb } from "./verbs/test.js";
 import { runVerb } from "./verbs/run.js";
+import { ctlVerb } from "./verbs/ctl.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -22,11 +23,20 @@ verbs:
                                    (exit 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors)
   audit verify|show|replay <log>   check a flight log's hash chain (--key-file for seals), print it
                                    (--agent ID), or re-decide it under --policy <p.acp|p.wasm>
+  ctl list|approve|reject|signal   operator controls: agents, their states and pending reviews, from a
+                                   running kernel (--socket PATH) or a recorded log (--log FILE)
+  demo [--control PATH] [--review operator]   the demo of npm start (see the README)
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
 
+async function demoVerb(argv: string[]): Promise<number> {
+  // The demo ships with the package (dist/examples/demo); it is loaded only when asked for.
+  const { demoMain } = await import("../../examples/demo/main.js");
+  return demoMain(argv);
+}
+
 type Verb = (argv: string[], io: Io) => number | Promise<number>;
-const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb };
+const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, demo: demoVerb };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

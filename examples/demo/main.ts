@@ -18,7 +18,17 @@ const read = (f: string) => readFileSync(join(dir, f), "utf8");
 const say = (s = "") => process.stdout.write(s + "\n");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function demo(log = join(mkdtempSync(join(tmpdir(), "acp-demo-")), "flight.log")): Promise<{ ok: boolean; exits: Record<string, AgentExit> }> {
+export interface DemoOptions {
+  /** The flight log to write (default: a new temporary file). */
+  log?: string;
+  /** Serve the operator's control socket here, for `acpc ctl` while the demo runs. */
+  control?: string;
+  /** "operator": the stopped transfer waits for `acpc ctl approve|reject`; "auto" (default): the demo approves it. */
+  review?: "auto" | "operator";
+}
+
+export async function demo(o: DemoOptions = {}): Promise<{ ok: boolean; exits: Record<string, AgentExit> }> {
+  const log = o.log ?? join(mkdtempSync(join(tmpdir(), "acp-demo-")), "flight.log");
   const source = read("demo.acp");
   const compiled = compile(source, { filename: "demo.acp" });
   if (!compiled.wasm || !compiled.manifest) {
@@ -33,6 +43,8 @@ export async function demo(log = join(mkdtempSync(join(tmpdir(), "acp-demo-")), 
     recorder: { path: log },
     onLog: (a, t) => say(`  [${a.name}] ${t}`),
   });
+  const control = o.control ? await kernel.serveControl(o.control) : null;
+  if (control) say(`operator control socket: ${control.path} (try: npx acpc ctl list --socket ${control.path})`);
   await kernel.vfs.write("/mem/semantic/customers.csv", "id,name,iban\n1,Ada,DE00 1234\n2,Grace,FR00 5678\n");
   const exits: Record<string, AgentExit> = {};
 
@@ -42,8 +54,14 @@ export async function demo(log = join(mkdtempSync(join(tmpdir(), "acp-demo-")), 
   const p = payer.pending();
   if (p) {
     say(`  stopped for review: ${p.syscall} ${p.target} ${JSON.stringify(p.args)} (rule ${p.rule}); agent state: ${payer.state}`);
-    say("  operator approves");
-    payer.approve();
+    if (o.review === "operator" && control) {
+      say(`  waiting for an operator: npx acpc ctl approve ${payer.id} --socket ${control.path}  (or reject)`);
+      while (payer.pending() && !payer.exit) await sleep(20);
+      say(`  the operator decided; agent state: ${payer.state}`);
+    } else {
+      say("  operator approves");
+      payer.approve();
+    }
   }
   exits.payments = await payer.wait();
   say(`  → ${exits.payments.status}: ${JSON.stringify(exits.payments.result)}`);
@@ -67,6 +85,7 @@ export async function demo(log = join(mkdtempSync(join(tmpdir(), "acp-demo-")), 
   say(`  → researcher ${exits.researcher.status} (${JSON.stringify(exits.researcher.result)}), writer ${exits.writer.status} with ${(exits.writer.result as string[]).length} findings in order`);
   say(`  → the pipe never held more than ${pipe!.stats.highWater} messages (capacity 2; ${pipe!.stats.sent} sent, ${pipe!.stats.received} received)`);
 
+  await control?.close();
   await kernel.shutdown();
 
   say("\n4. flight recorder");
@@ -84,6 +103,19 @@ export async function demo(log = join(mkdtempSync(join(tmpdir(), "acp-demo-")), 
   return { ok, exits };
 }
 
+/** `npm start -- [--control PATH] [--review operator] [--log FILE]` and `acpc demo …`: exit 0 when every scene went as shown. */
+export async function demoMain(argv: string[]): Promise<number> {
+  const o: DemoOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, v = argv[i + 1];
+    if ((a === "--control" || a === "--log") && v) { o[a === "--control" ? "control" : "log"] = v; i++; }
+    else if (a === "--review" && (v === "operator" || v === "auto")) { o.review = v; i++; }
+    else { process.stderr.write(`usage: demo [--control PATH] [--review operator|auto] [--log FILE]\n`); return 2; }
+  }
+  if (o.review === "operator" && !o.control) { process.stderr.write("demo: --review operator needs --control PATH (where the operator connects)\n"); return 2; }
+  return (await demo(o)).ok ? 0 : 1;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  demo().then((r) => { process.exitCode = r.ok ? 0 : 1; });
+  demoMain(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

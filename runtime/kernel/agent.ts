@@ -68,6 +68,8 @@ export class Agent {
   }
 
   get name(): string { return this.info.name; }
+  /** Syscalls attempted so far. */
+  get syscallCount(): number { return this.syscalls; }
   get tenant(): string { return this.info.tenant; }
   get slot(): ModuleSlot { return this.isolate.slot; }
 

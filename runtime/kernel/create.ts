@@ -12,6 +12,8 @@ import type { Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
 import { KernelCore, type KernelOptions } from "./kernel.js";
 import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
+import { rowOf, type AgentRow } from "../control/status.js";
+import { serveControl, type ControlServer } from "../control/server.js";
 
 export type MountSpec = VfsMountSpec | Backend;
 
@@ -71,6 +73,12 @@ export class Kernel {
   get(id: string): Agent | undefined { return this.core.get(id); }
   get policy(): Policy { return this.core.policy; }
   shutdown(): Promise<void> { return this.core.shutdown(); }
+
+  /** One row per agent: state, priority, ticks, syscalls, the review it waits for, how it ended. */
+  status(): AgentRow[] { return this.core.list().map(rowOf); }
+
+  /** Serves the operator's control socket (list, approve, reject, signal) at `path`, for `acpc ctl`. */
+  serveControl(path: string): Promise<ControlServer> { return serveControl(this.core, path); }
 
   /** Runs one agent to its end: spawn, then wait. */
   async run(o: SpawnOptions): Promise<AgentExit> {
