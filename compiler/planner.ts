@@ -47,9 +47,15 @@ function planSyscall(cp: CheckedPolicy, sc: Syscall, maxStates: number): Syscall
   const rules = cp.rules.filter((r) => mayApply(r.target, sc));
   if (sc === "tool.call" || sc === "pipe.send" || sc === "pipe.recv") {
     const n = sc === "tool.call" ? cp.tools.length : cp.pipes.length;
-    const groups: Group[] = [];
-    for (let i = 0; i < n; i++) groups.push(group(rules.filter((r) => targetIndexMatches(r.target, i)).map(plain)));
-    return { kind: "indexed", groups };
+    // Bucketed by target index in one pass (a filter per target would cost targets × rules).
+    const everyTarget: CheckedRule[] = [];
+    const byTarget: CheckedRule[][] = Array.from({ length: n }, () => []);
+    for (const r of rules) {
+      const i = targetIndexOf(r.target);
+      if (i === null) everyTarget.push(r);
+      else if (i >= 0 && i < n) byTarget[i]!.push(r);
+    }
+    return { kind: "indexed", groups: byTarget.map((own) => group([...everyTarget, ...own].map(plain))) };
   }
   if (!GLOB_SYSCALLS.has(sc)) return { kind: "static", group: group(rules.map(plain)) };
 
@@ -58,10 +64,15 @@ function planSyscall(cp: CheckedPolicy, sc: Syscall, maxStates: number): Syscall
   const globs = [...new Set(globbed.map((r) => globOf(r.target)))];
   const dfa = globs.length === 0 ? null : compileCombined(globs.map((src) => ({ kind, src })), { maxStates });
   if (dfa && !isPatternError(dfa) && !("code" in dfa)) {
-    const groups = dfa.acceptSets.map((set) => {
-      const hit = new Set(set.map((i) => globs[i]!));
-      return group(rules.filter((r) => r.target.kind === "any" || hit.has(globOf(r.target))).map(plain));
-    });
+    const anyRules = rules.filter((r) => r.target.kind === "any");
+    const byGlob = new Map<string, CheckedRule[]>();
+    for (const r of globbed) {
+      const g = globOf(r.target);
+      const list = byGlob.get(g);
+      if (list) list.push(r); else byGlob.set(g, [r]);
+    }
+    // group() orders candidates itself, so an accept set's rules can be gathered by glob.
+    const groups = dfa.acceptSets.map((set) => group([...anyRules, ...set.flatMap((i) => byGlob.get(globs[i]!)!)].map(plain)));
     return { kind: "dfa", dfa, groups };
   }
   if (dfa && isPatternError(dfa)) throw new TypeError(`planner met an unchecked glob: ${dfa.message}`);
@@ -98,9 +109,10 @@ export function mayApply(t: TargetSel, sc: Syscall): boolean {
   }
 }
 
-function targetIndexMatches(t: TargetSel, i: number): boolean {
-  if (t.kind === "any") return true;
-  if (t.kind === "tool") return t.toolIndex === null || t.toolIndex === i;
-  if (t.kind === "pipe") return t.pipeIndex === i;
-  return false;
+/** The tool or pipe a rule names: null for every one (`*`, `tool *`), -1 for none. */
+function targetIndexOf(t: TargetSel): number | null {
+  if (t.kind === "any") return null;
+  if (t.kind === "tool") return t.toolIndex;
+  if (t.kind === "pipe") return t.pipeIndex;
+  return -1;
 }

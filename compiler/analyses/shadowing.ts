@@ -6,21 +6,52 @@ import { EFFECT_RANK, type CheckedPolicy, type CheckedRule } from "../ir.js";
 
 const rank = (r: CheckedRule) => (r.effect === "audit" ? -1 : EFFECT_RANK[r.effect]);
 
-function covers(winner: CheckedRule, r: CheckedRule): boolean {
-  if (winner.target.kind === "any") return true;
-  if (winner.target.kind === "tool" && winner.target.name === "*" && r.target.kind === "tool") return true;
-  return winner.targetText === r.targetText;
+/** The earliest unconditional rule of each effect rank among rules that cover the same targets. */
+class Winners {
+  private readonly first = new Map<string, (CheckedRule | undefined)[]>();
+  add(key: string, o: CheckedRule): void {
+    let byRank = this.first.get(key);
+    if (!byRank) this.first.set(key, (byRank = []));
+    const k = rank(o);
+    if (!byRank[k]) byRank[k] = o;
+  }
+  /** The earliest rule under `key` that always decides before `r` would. */
+  before(key: string, r: CheckedRule): CheckedRule | undefined {
+    const byRank = this.first.get(key);
+    if (!byRank) return undefined;
+    let best: CheckedRule | undefined;
+    for (let k = rank(r); k < byRank.length; k++) {
+      const o = byRank[k];
+      if (!o || (k === rank(r) && o.index >= r.index)) continue;
+      if (!best || o.index < best.index) best = o;
+    }
+    return best;
+  }
 }
 
+// Indexed by target text, so a large policy costs a few map lookups per rule, not a scan of all of
+// them: a rule is covered by an unconditional `*` rule, a `tool *` rule (tool rules), or one on
+// exactly its target.
 export function shadowing(cp: CheckedPolicy): Diagnostic[] {
   const out: Diagnostic[] = [];
   const src = cp.source;
   const condText = (r: CheckedRule) => (r.cond ? src.slice(r.cond.span.offset, r.cond.span.endOffset) : "");
+  const firstOf = new Map<string, CheckedRule>();
+  const winners = new Winners();
+  for (const o of cp.rules) {
+    const key = `${o.effect}\0${o.targetText}\0${condText(o)}`;
+    if (!firstOf.has(key)) firstOf.set(key, o);
+    if (o.effect === "audit" || o.cond) continue;
+    winners.add("target:" + o.targetText, o);
+    if (o.target.kind === "any") winners.add("any", o);
+    if (o.target.kind === "tool" && o.target.name === "*") winners.add("tool *", o);
+  }
   for (const r of cp.rules) {
     if (r.effect === "audit") continue;
-    const dup = cp.rules.find((o) => o.index < r.index && o.effect === r.effect && o.targetText === r.targetText && condText(o) === condText(r));
-    if (dup) { out.push(diag("W0103", `this rule repeats the rule \`${dup.id}\` at line ${dup.span.line}`, r.span)); continue; }
-    const w = cp.rules.find((o) => o !== r && o.effect !== "audit" && !o.cond && covers(o, r) && (rank(o) > rank(r) || (rank(o) === rank(r) && o.index < r.index)));
+    const dup = firstOf.get(`${r.effect}\0${r.targetText}\0${condText(r)}`);
+    if (dup && dup.index < r.index) { out.push(diag("W0103", `this rule repeats the rule \`${dup.id}\` at line ${dup.span.line}`, r.span)); continue; }
+    const found = [winners.before("any", r), r.target.kind === "tool" ? winners.before("tool *", r) : undefined, winners.before("target:" + r.targetText, r)];
+    const w = found.reduce<CheckedRule | undefined>((a, b) => (b && (!a || b.index < a.index) ? b : a), undefined);
     if (w) out.push(diag("W0101", `this rule never decides: \`${w.effect} ${w.targetText}\` (${w.id}, line ${w.span.line}) always takes precedence`, r.span));
   }
   return out;
