@@ -1,7 +1,6 @@
 // Loads a decision module beside its manifest and refuses anything that is not exactly what the
 // compiler produced: a different hash, any import, a missing export. Fails closed.
-import { prepareRequest } from "./prepare.js";
-import { RequestEncoder, argsTypeFor } from "./encode.js";
+import { RequestEncoder } from "./encode.js";
 import { parseManifest } from "./manifest-schema.js";
 import { EFFECT_BY_RANK, type Decision, type Manifest } from "./types.js";
 
@@ -65,27 +64,28 @@ class WasmPolicy implements Policy {
     this.memory = ex.memory as WebAssembly.Memory;
     this.auditBase = (ex.audit_base as WebAssembly.Global).value as number;
     const reqBase = (ex.req_base as WebAssembly.Global).value as number;
-    this.encoder = new RequestEncoder(this.memory, reqBase, argsTypeFor(manifest.tools, manifest.pipes));
+    this.encoder = new RequestEncoder(this.memory, reqBase, manifest);
   }
 
   decide(request: unknown): Decision {
-    const violation: Decision = { effect: this.manifest.onViolation, rule: null, audit: [] };
-    const p = prepareRequest(this.manifest, request);
-    if (!p.ok) return violation;
     let packed: number;
     try {
-      this.encoder.encode(p);
+      if (!this.encoder.encode(request)) return this.violation();
       packed = this.decideFn();
     } catch {
-      return violation;
+      return this.violation();
     }
     const rank = packed & 15;
     const ruleIndex = (packed >>> 4) - 1;
     const rules = this.manifest.rules;
-    const view = new DataView(this.memory.buffer);
+    const view = this.encoder.memoryView();
     const n = view.getUint32(this.auditBase, true);
-    const audit: string[] = new Array(n);
-    for (let i = 0; i < n; i++) audit[i] = rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id;
+    const audit: string[] = [];
+    for (let i = 0; i < n; i++) audit.push(rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id);
     return { effect: EFFECT_BY_RANK[rank]!, rule: ruleIndex < 0 ? null : rules[ruleIndex]!.id, audit };
+  }
+
+  private violation(): Decision {
+    return { effect: this.manifest.onViolation, rule: null, audit: [] };
   }
 }

@@ -1,0 +1,65 @@
+// The encoder checks requests itself (one pass, no normal form in between): it must accept exactly
+// what prepareRequest accepts and decide like the interpreter, hostile shapes included.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../compiler/compile.js";
+import { interpret } from "../../compiler/interpret.js";
+import { loadPolicy } from "./load.js";
+import { isCanonicalPathFast } from "./encode.js";
+import { isCanonicalPath } from "../vfs/canonical-path.js";
+
+const SRC = `policy enc {
+  on violation deny
+  type Color = "red" | "blue"
+  type Item = { name: string, color?: Color, meta?: { n: number, ok: bool } }
+  tool put({ items: Item[] max 3, note?: string, flag: bool })
+  pipe q: a -> b carries { x: number, tags: string[] max 2 } capacity 4
+  @id("put") allow tool put when args.flag and args.items.length <= 2 and agent.labels["team"] == "t1"
+  @id("meta") deny tool put when any(i in args.items: i.meta.n > 5 or i.color == "red")
+  @id("send") allow pipe.send q when args.x < 10 and not ("bad" in args.tags)
+  @id("read") allow fs.read "/data/**" when agent.name.startsWith("p")
+  @id("write") allow fs.write "/data/**" when args.size < 100
+  @id("net") allow net.fetch "https://api.example/**" when args.method == "POST" and args.size < 10
+}`;
+
+const scalar = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("red", "blue", "", "é", "t1", "bad"), fc.integer({ min: -3, max: 12 }), fc.boolean(), fc.constant(null), fc.constant(Infinity));
+const value = fc.letrec((tie) => ({
+  v: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(fc.constantFrom("name", "color", "meta", "n", "ok", "x", "tags", "items", "note", "flag", "extra"), tie("v"), { maxKeys: 4 })),
+})).v;
+const item = fc.record({ name: fc.oneof(fc.string({ maxLength: 3 }), value), color: fc.constantFrom("red", "blue", "green"), meta: fc.oneof(fc.record({ n: fc.integer({ min: 0, max: 9 }), ok: fc.boolean() }), value) }, { requiredKeys: ["name"] });
+const agent = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.record({
+  id: fc.oneof(fc.string({ maxLength: 3 }), fc.constant(7)), name: fc.constantFrom("p1", "q", "pé", ""),
+  labels: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom("team", "x"), fc.oneof(fc.constantFrom("t1", "t2"), value), { maxKeys: 2 }), value),
+}, { requiredKeys: [] }));
+const request = fc.oneof(
+  fc.record({ agent, syscall: fc.constant("tool.call"), target: fc.constantFrom("put", "nope"), args: fc.oneof(fc.record({ items: fc.array(item, { maxLength: 4 }), note: fc.oneof(fc.string(), value), flag: fc.oneof(fc.boolean(), value) }, { requiredKeys: ["items"] }), value) }),
+  fc.record({ agent, syscall: fc.constantFrom("pipe.send", "pipe.recv"), target: fc.constantFrom("q", "r"), args: fc.oneof(fc.record({ x: fc.integer({ min: 0, max: 20 }), tags: fc.array(fc.constantFrom("a", "bad"), { maxLength: 3 }) }), value) }),
+  fc.record({ agent, syscall: fc.constantFrom("fs.read", "fs.write", "fs.list"), target: fc.constantFrom("/data/a", "/data", "/data/./a", "/data//a", "/data/a/", "/data/é", "/data/\0", "data/a", "/"), args: fc.oneof(fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 200 }), value) }), value) }),
+  fc.record({ agent, syscall: fc.constant("net.fetch"), target: fc.constantFrom("https://api.example/x", "https://API.example/x", "ftp://api.example/x", "https://api.example:443/x"), args: fc.oneof(fc.record({ method: fc.constantFrom("GET", "POST"), size: fc.oneof(fc.integer({ min: 0, max: 20 }), value) }, { requiredKeys: ["method"] }), value) }),
+  fc.record({ agent, syscall: fc.constantFrom("spawn", "bogus", 3), target: fc.oneof(fc.constant("x"), value), args: value }),
+  value,
+);
+
+describe("the request encoder", () => {
+  it("decides every request, hostile or not, exactly as the interpreter", async () => {
+    const r = compile(SRC, { filename: "enc.acp" });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const policy = await loadPolicy(r.wasm!, r.manifest!);
+    fc.assert(fc.property(request, (req) => {
+      expect(policy.decide(req), JSON.stringify(req)).toEqual(interpret(r.checked!, req));
+    }), { numRuns: 600 });
+    // Inherited properties are not the request's, and absent optional records read as zero records.
+    const inherited = Object.assign(Object.create({ flag: true }), { items: [] });
+    expect(policy.decide({ agent: {}, syscall: "tool.call", target: "put", args: inherited })).toEqual(interpret(r.checked!, { agent: {}, syscall: "tool.call", target: "put", args: inherited }));
+    const req = { agent: { labels: { team: "t1" } }, syscall: "tool.call", target: "put", args: { items: [{ name: "a" }], flag: true } };
+    expect(policy.decide(req)).toEqual({ effect: "allow", rule: "put", audit: [] });
+  });
+
+  it("judges paths exactly as isCanonicalPath", () => {
+    const seg = fc.constantFrom("", ".", "..", "a", "é", "\0", "...", ".a", "a.", "x".repeat(1500));
+    fc.assert(fc.property(fc.array(seg, { maxLength: 5 }), fc.boolean(), fc.boolean(), (segs, lead, trail) => {
+      const p = (lead ? "/" : "") + segs.join("/") + (trail ? "/" : "");
+      expect(isCanonicalPathFast(p), JSON.stringify(p)).toBe(isCanonicalPath(p));
+    }), { numRuns: 2000 });
+  });
+});
