@@ -28,7 +28,7 @@ export function canonicalJson(value: unknown): string {
 function write(value: unknown, key: string, open: object[]): string | undefined {
   switch (typeof value) {
     case "string": return JSON.stringify(value);
-    case "number": return Number.isFinite(value) ? JSON.stringify(value) : "null";
+    case "number": return Number.isFinite(value) ? String(value) : "null"; // the same digits as JSON.stringify
     case "boolean": return value ? "true" : "false";
     case "bigint": throw new CanonicalJsonError("a bigint has no JSON form");
     case "undefined": case "function": case "symbol": return undefined;
@@ -49,10 +49,21 @@ function write(value: unknown, key: string, open: object[]): string | undefined 
     out = "";
     for (const k of Object.keys(rec).sort()) {
       const v = write(rec[k], k, open);
-      if (v !== undefined) out += (out ? "," : "") + JSON.stringify(k) + ":" + v;
+      if (v !== undefined) out += (out ? "," : "") + quotedKey(k) + ":" + v;
     }
     out = "{" + out + "}";
   }
   open.pop();
   return out;
+}
+
+/** Record keys repeat on every record: quote each once (bounded, so hostile args cannot grow it). */
+const quoted = new Map<string, string>();
+export function quotedKey(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quoted.size < 4096) quoted.set(k, q);
+  }
+  return q;
 }

@@ -1,6 +1,6 @@
 // One link of the hash chain: a record's hash is SHA-256 over `prev` followed by the canonical JSON
 // of the record without `hash`, so editing, dropping or moving any record breaks every later link.
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson, quotedKey } from "./canonical-json.js";
 import { sha256Hex } from "./digest.js";
 import type { RecordBody } from "./record.js";
 
@@ -28,7 +28,7 @@ export function linkRecord(body: RecordBody, seq: number, ts: number, prev: stri
   for (const k of keys) {
     const v = k in chain ? chain[k] : b[k];
     if (v === undefined) continue;
-    const member = JSON.stringify(k) + ":" + canonicalJson(v);
+    const member = quotedKey(k) + ":" + canonicalJson(v);
     if (k < "hash") before += (before ? "," : "") + member;
     else after += (after ? "," : "") + member;
   }
