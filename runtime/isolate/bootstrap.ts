@@ -7,8 +7,8 @@
 export const KILLED = "\u0000acp:killed";
 
 /**
- * Evaluated as a script; `__acp_host` is the host entry `(name, argsJson) → Promise<string> | KILLED`.
- * The script's value is the kernel's handle on the guest: `{ start, deliver }`.
+ * Evaluated as a script; `__acp_host` is the host entry `(name, argsJson) → id | KILLED`. The
+ * script's value is the kernel's handle on the guest: `{ start, deliver, settle }`.
  */
 export const BOOTSTRAP = `(() => {
   "use strict";
@@ -23,17 +23,32 @@ export const BOOTSTRAP = `(() => {
   const apply2 = (f, self, a, b) => reflectApply(f, self, [a, b]);
   const handlers = { __proto__: null };
 
+  // Syscalls in flight: id → the promise's resolve and reject. A null-prototype object, so agent
+  // code that tampers with Map or Object.prototype cannot see or redirect them.
+  const pending = { __proto__: null };
+  const slice = String.prototype.slice;
+
   function syscall(name, args) {
     let text;
     try { text = stringify(args); } catch (e) { text = undefined; }
-    const r = host(name, text);
-    if (r === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
-    return apply2(then, r, (t) => (t === undefined ? undefined : parse(t)), (e) => {
-      const info = parse(e);
-      const err = new ErrorCtor(info.message);
-      err.code = info.code;
-      throw err;
-    });
+    const id = host(name, text);
+    if (id === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
+    return new PromiseCtor((res, rej) => { pending[id] = { __proto__: null, res, rej }; });
+  }
+
+  // Called by the kernel with a syscall's outcome: "1" + result JSON (or "1" alone for none), or
+  // "0" + { code, message }. The promise is created and settled here, in the guest, so no host
+  // handle outlives the call.
+  function settle(id, text) {
+    const p = pending[id];
+    if (!p) return;
+    delete pending[id];
+    let value;
+    try { value = text.length === 1 ? undefined : parse(reflectApply(slice, text, [1])); } catch (e) { p.rej(e); return; }
+    if (text[0] === "1") { p.res(value); return; }
+    const err = new ErrorCtor(value.message);
+    defineProperty(err, "code", { value: value.code, writable: true, enumerable: true, configurable: true });
+    p.rej(err);
   }
 
   const sys = freeze({
@@ -70,6 +85,7 @@ export const BOOTSTRAP = `(() => {
   defineProperty(globalThis, "sys", { get: () => sys, enumerable: false, configurable: false });
 
   return freeze({
+    settle,
     // Runs main(input) and reports the outcome through the host, as JSON made here, in the guest.
     start(main, inputJson) {
       const done = (v) => { let t; try { t = stringify(v); } catch (e) { t = undefined; } host("exit", stringify({ ok: true, result: t })); };

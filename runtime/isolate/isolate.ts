@@ -1,7 +1,7 @@
 // One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
 // owns it through this class, the only place that touches QuickJS handles, and ends it through
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 import { BOOTSTRAP, KILLED } from "./bootstrap.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
@@ -35,11 +35,47 @@ export const JOBS_PER_TICK = 64;
 
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
+/**
+ * A runtime and context with the bootstrap already evaluated, not yet given to an agent: spawning
+ * is then only attaching it and evaluating the agent's module (the bootstrap's parse dominates a
+ * cold start). The host entry and the interrupt handler reach the isolate through `owner`.
+ */
+export interface Prepared {
+  rt: QuickJSRuntime;
+  ctx: QuickJSContext;
+  guest: QuickJSHandle;
+  /** The bootstrap's settle(id, text): how syscall outcomes reach the guest. */
+  settle: QuickJSHandle;
+  owner: { isolate: Isolate | null };
+}
+
+/** Makes a Prepared runtime in `slot` (throws if QuickJS fails; nothing of the agent runs here). */
+export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryBytes" | "stackBytes">): Prepared {
+  const owner: Prepared["owner"] = { isolate: null };
+  const rt = slot.module.newRuntime();
+  rt.setMemoryLimit(limits.memoryBytes);
+  rt.setMaxStackSize(limits.stackBytes);
+  rt.setInterruptHandler(() => owner.isolate?.onInterrupt() ?? false);
+  const ctx = rt.newContext();
+  const hostFn = ctx.newFunction("__acp_host", (nameH, argH) => owner.isolate ? owner.isolate.fromGuest(ctx, nameH, argH) : ctx.newString(KILLED));
+  ctx.setProp(ctx.global, "__acp_host", hostFn);
+  hostFn.dispose();
+  const boot = ctx.evalCode(BOOTSTRAP, "acp:bootstrap");
+  if (boot.error) {
+    const e = ctx.dump(boot.error);
+    boot.error.dispose();
+    throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
+  }
+  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), owner };
+}
+
 export class Isolate {
   private rt: QuickJSRuntime | null;
   private ctx: QuickJSContext | null;
   private guest: QuickJSHandle | null = null;
-  private readonly deferreds = new Map<number, QuickJSDeferredPromise>();
+  private settleFn: QuickJSHandle | null = null;
+  /** Syscalls made and not yet answered. */
+  private readonly inFlight = new Set<number>();
   private nextId = 0;
   private sliceTicks = 0;
   private sliceStart = 0;
@@ -48,20 +84,26 @@ export class Isolate {
   /** Once set, the interrupt handler stops any guest code and nothing calls into the guest again. */
   private killed = false;
 
-  constructor(readonly slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost) {
-    const rt = slot.module.newRuntime();
-    rt.setMemoryLimit(limits.memoryBytes);
-    rt.setMaxStackSize(limits.stackBytes);
-    rt.setInterruptHandler(() => this.onInterrupt());
-    this.rt = rt;
-    this.ctx = rt.newContext();
+  constructor(readonly slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost, prepared?: Prepared) {
+    const p = prepared ?? prepare(slot, limits);
+    p.owner.isolate = this;
+    if (prepared) {
+      // A spare was prepared under the kernel's defaults; this agent's own limits apply from here.
+      p.rt.setMemoryLimit(limits.memoryBytes);
+      p.rt.setMaxStackSize(limits.stackBytes);
+    }
+    this.rt = p.rt;
+    this.ctx = p.ctx;
+    this.guest = p.guest;
+    this.settleFn = p.settle;
   }
 
   get alive(): boolean {
     return this.rt !== null && !this.killed;
   }
 
-  private onInterrupt(): boolean {
+  /** @internal Called by the runtime's interrupt handler. */
+  onInterrupt(): boolean {
     if (this.killed) return true;
     this.ticks++;
     this.sliceTicks++;
@@ -75,15 +117,9 @@ export class Isolate {
     this.killed = true;
   }
 
-  /** Installs `sys` and evaluates the agent's ES module; returns its default export's handle owner. */
+  /** Evaluates the agent's ES module (`sys` is already installed) and keeps its default export. */
   load(source: string, filename: string): RunOutcome {
     const ctx = this.ctx!;
-    const hostFn = ctx.newFunction("__acp_host", (nameH, argH) => this.fromGuest(ctx, nameH, argH));
-    ctx.setProp(ctx.global, "__acp_host", hostFn);
-    hostFn.dispose();
-    const boot = this.guarded(() => ctx.evalCode(BOOTSTRAP, "acp:bootstrap"));
-    if (!boot.ok) return boot.outcome;
-    this.guest = boot.value;
     const mod = this.guarded(() => ctx.evalCode(source, filename, { type: "module" }));
     if (!mod.ok) return mod.outcome;
     // Evaluating a module yields a promise of its namespace (top-level await); run it to the end.
@@ -191,42 +227,42 @@ export class Isolate {
   }
 
   pendingSyscalls(): number {
-    return this.deferreds.size;
+    return this.inFlight.size;
   }
 
-  private fromGuest(ctx: QuickJSContext, nameH: QuickJSHandle, argH: QuickJSHandle | undefined): QuickJSHandle | undefined {
+  /** @internal The host entry's handler: a call from guest code. */
+  fromGuest(ctx: QuickJSContext, nameH: QuickJSHandle, argH: QuickJSHandle | undefined): QuickJSHandle | undefined {
     const name = ctx.typeof(nameH) === "string" ? ctx.getString(nameH) : "";
     const text = argH !== undefined && ctx.typeof(argH) === "string" ? ctx.getString(argH) : undefined;
     if (this.killed) return ctx.newString(KILLED);
     if (name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (name === "log") { this.host.log(text ?? "null"); return undefined; }
-    const d = ctx.newPromise();
     const id = this.nextId++;
-    this.deferreds.set(id, d);
+    this.inFlight.add(id);
     let settled = false;
-    const settle = (ok: boolean, payload: string | undefined) => {
+    const settle = (text: string) => {
       if (settled) return;
       settled = true;
-      this.deferreds.delete(id);
-      if (!this.alive || !d.alive) { if (d.alive) d.dispose(); return; }
-      const v = payload === undefined ? ctx.undefined : ctx.newString(payload);
-      if (ok) d.resolve(v); else d.reject(v);
-      if (payload !== undefined) v.dispose();
-      d.dispose();
+      this.inFlight.delete(id);
+      if (!this.alive) return;
+      // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
+      const idH = ctx.newNumber(id), textH = ctx.newString(text);
+      const r = this.guarded(() => ctx.callFunction(this.settleFn!, ctx.undefined, idH, textH));
+      idH.dispose();
+      textH.dispose();
+      if (r.ok) r.value.dispose();
     };
     const reply: Reply = {
-      resolve: (json) => settle(true, json),
-      reject: (code, message) => settle(false, JSON.stringify({ code, message })),
+      resolve: (json) => settle(json === undefined ? "1" : "1" + json),
+      reject: (code, message) => settle("0" + JSON.stringify({ code, message })),
     };
     const verdict = this.host.syscall(name, text, reply);
     if (verdict === "killed" || this.killed) {
       settled = true;
-      this.deferreds.delete(id);
-      d.dispose();
+      this.inFlight.delete(id);
       return ctx.newString(KILLED);
     }
-    // The library frees what we return; the deferred keeps its own handle until it settles.
-    return d.handle.dup();
+    return ctx.newNumber(id);
   }
 
   private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {
@@ -275,9 +311,10 @@ export class Isolate {
     const used = this.memoryUsed(rt, this.ctx!);
     this.rt = null;
     this.ctx = null;
-    this.deferreds.clear();
+    this.inFlight.clear();
     this.main = null;
     this.guest = null;
+    this.settleFn = null;
     return { bytes: used ?? this.limits.memoryBytes };
   }
 

@@ -2,6 +2,8 @@
 // linear memory. A module instance fails badly near its 2 GB limit (a signature-mismatch trap, not
 // a clean out-of-memory), so the pool caps the runtimes each instance holds and opens another.
 import { newQuickJSWASMModule, type QuickJSWASMModule } from "quickjs-emscripten";
+import { prepare, type Prepared } from "./isolate.js";
+import type { IsolateLimits } from "./limits.js";
 
 export interface ModuleSlot {
   module: QuickJSWASMModule;
@@ -13,7 +15,12 @@ export interface ModuleSlot {
   leakedBytes: number;
   /** No new agents; the instance is dropped, and all its memory with it, when its last agent ends. */
   retired: boolean;
+  /** Runtimes with the bootstrap evaluated, waiting for an agent (counted in `live`). */
+  spares: Prepared[];
 }
+
+/** Prepared runtimes kept per instance, made in idle turns after a spawn takes one. */
+export const SPARES_PER_MODULE = 2;
 
 /** Memory held by ended agents' runtimes after which an instance is retired (and then dropped whole). */
 export const RETIRE_AFTER_LEAKED_BYTES = 128 * 1024 * 1024;
@@ -23,7 +30,38 @@ export class IsolatePool {
   /** One instance being created per tenant at a time, so concurrent spawns share it. */
   private readonly creating = new Map<string, Promise<ModuleSlot>>();
 
-  constructor(private readonly perModule = 1_000, private readonly retireAfterBytes = RETIRE_AFTER_LEAKED_BYTES) {}
+  private refilling = false;
+
+  constructor(
+    private readonly perModule = 1_000,
+    private readonly retireAfterBytes = RETIRE_AFTER_LEAKED_BYTES,
+    private readonly spareLimits: Pick<IsolateLimits, "memoryBytes" | "stackBytes"> | null = null,
+  ) {}
+
+  /** A prepared runtime of `slot` for a new agent, if one is ready; spares are made again later. */
+  takeSpare(slot: ModuleSlot): Prepared | undefined {
+    const p = slot.spares.pop();
+    // The spare was already counted in `live`; acquire() counted the agent again.
+    if (p) slot.live--;
+    this.scheduleRefill();
+    return p;
+  }
+
+  /** Tops up every usable instance's spares in a later turn, so spawning itself does not wait. */
+  private scheduleRefill(): void {
+    if (this.refilling || !this.spareLimits) return;
+    this.refilling = true;
+    setImmediate(() => {
+      this.refilling = false;
+      for (const list of this.slots.values()) {
+        for (const slot of list) {
+          while (!slot.poisoned && !slot.retired && slot.spares.length < SPARES_PER_MODULE && slot.live < this.perModule) {
+            try { slot.spares.push(prepare(slot, this.spareLimits!)); slot.live++; } catch { slot.poisoned = true; }
+          }
+        }
+      }
+    }).unref();
+  }
 
   async acquire(tenant: string): Promise<ModuleSlot> {
     let list = this.slots.get(tenant);
@@ -33,7 +71,7 @@ export class IsolatePool {
     let pending = this.creating.get(tenant);
     if (!pending) {
       pending = newQuickJSWASMModule().then((module) => {
-        const s: ModuleSlot = { module, tenant, live: 0, poisoned: false, leakedBytes: 0, retired: false };
+        const s: ModuleSlot = { module, tenant, live: 0, poisoned: false, leakedBytes: 0, retired: false, spares: [] };
         list.push(s);
         this.creating.delete(tenant);
         return s;
@@ -48,13 +86,21 @@ export class IsolatePool {
     slot.live--;
     slot.leakedBytes += leakedBytes;
     if (slot.leakedBytes >= this.retireAfterBytes) slot.retired = true;
+    if (slot.poisoned || slot.retired) {
+      // Its spares will never be used: they go with the instance.
+      slot.live -= slot.spares.length;
+      slot.spares.length = 0;
+    }
     if (slot.live === 0 && (slot.poisoned || slot.retired)) {
       const list = this.slots.get(slot.tenant)!;
       list.splice(list.indexOf(slot), 1);
     }
   }
 
-  stats(): { tenant: string; modules: number; live: number; leakedBytes: number }[] {
-    return [...this.slots].map(([tenant, list]) => ({ tenant, modules: list.length, live: list.reduce((n, s) => n + s.live, 0), leakedBytes: list.reduce((n, s) => n + s.leakedBytes, 0) }));
+  stats(): { tenant: string; modules: number; live: number; spares: number; leakedBytes: number }[] {
+    return [...this.slots].map(([tenant, list]) => {
+      const spares = list.reduce((n, s) => n + s.spares.length, 0);
+      return { tenant, modules: list.length, live: list.reduce((n, s) => n + s.live, 0) - spares, spares, leakedBytes: list.reduce((n, s) => n + s.leakedBytes, 0) };
+    });
   }
 }

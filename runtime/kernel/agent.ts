@@ -1,6 +1,6 @@
 // One agent: its isolate, its state, and the syscall gate it goes through. Every syscall is
 // decided by the policy and recorded before its effect; a kill stops the guest at once.
-import { Isolate, type Reply } from "../isolate/isolate.js";
+import { Isolate, type Prepared, type Reply } from "../isolate/isolate.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { ModuleSlot } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
@@ -29,7 +29,7 @@ export interface AgentEnv {
   onRecorderError?(e: unknown): void;
 }
 
-interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void; fail: (e: unknown) => void }
+interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void; fail: (e: unknown) => void; abandon: (refused: boolean) => void }
 
 export class Agent {
   state: AgentState = "starting";
@@ -54,6 +54,7 @@ export class Agent {
     readonly id: string,
     readonly info: Required<Omit<AgentInfo, "labels">> & { labels: Record<string, string> },
     slot: ModuleSlot,
+    prepared: Prepared | undefined,
     private readonly limits: IsolateLimits,
     private readonly env: AgentEnv,
     priority = 0,
@@ -64,7 +65,7 @@ export class Agent {
       exit: (json) => this.onExit(json),
       log: (json) => this.onLog(json),
       overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
-    });
+    }, prepared);
   }
 
   get name(): string { return this.info.name; }
@@ -188,7 +189,8 @@ export class Agent {
       this.inFlight++;
       t.call.input(this.env.services, this.effectCtx()).then((args) => {
         this.inFlight--;
-        if (!this.exitValue) this.gate({ ...t.call.request, args }, t, reply);
+        if (this.exitValue) t.call.release?.(this.env.services, false);
+        else this.gate({ ...t.call.request, args }, t, reply);
       }, (e) => {
         this.inFlight--;
         const err = toSyscallError(e);
@@ -241,6 +243,9 @@ export class Agent {
   private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
     const decision = this.decide(request);
     const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
+    // Whatever the call reserved (a pipe message offered to this reader) goes back unless the effect runs.
+    let ran = false;
+    const abandon = (refused = false) => { if (!ran && t.ok) t.call.release?.(this.env.services, refused); };
     // Reaching into another tenant is a breach of trust unless a rule explicitly allows it.
     if (t.ok && t.call.crossTenant !== undefined && !(decision.effect === "allow" && decision.rule !== null)) {
       this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
@@ -250,6 +255,7 @@ export class Agent {
       return "killed";
     }
     if (decision.effect === "kill") {
+      abandon(true);
       this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
       this.note(this.env.recorder.syscall(rec));
       this.signal("SIGPOLICY", "policy");
@@ -261,26 +267,29 @@ export class Agent {
     const recorded = this.env.recorder.syscall(rec);
     let seq = -1;
     const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
+      abandon(false);
       this.inFlight--;
       if (seq >= 0) this.note(this.env.recorder.complete({ of: seq, ok, errno: err?.code ?? null, result: payload ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }));
       this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)));
     };
     const run = () => {
       if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
+      ran = true;
       t.call.effect(this.env.services, this.effectCtx())
         .then((payload) => finish(true, payload), (e) => finish(false, undefined, toSyscallError(e)));
     };
     const deny = (outcome: Violation["outcome"]) => {
+      abandon(true);
       this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect as "deny" | "stop", rule: decision.rule, outcome });
       finish(false, undefined, new SyscallError("EPERM", `${request.syscall} ${request.target}: denied by ${decision.rule ?? "the policy's default"}`));
     };
     recorded.then((ack) => {
       seq = ack.seq;
-      if (this.exitValue) { this.inFlight--; return; }
+      if (this.exitValue) { abandon(false); this.inFlight--; return; }
       if (decision.effect === "allow") return run();
       if (decision.effect === "deny") return deny("EPERM");
       // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
-      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"),
+      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"), abandon,
         fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) };
       this.state = "stopped";
       this.note(this.env.recorder.signal(this.who(), "SIGSTOP", "policy"));
@@ -359,6 +368,7 @@ export class Agent {
     if (this.exitValue) return;
     this.isolate.kill();
     clearTimeout(this.termTimer);
+    this.review?.abandon(false);
     this.review = null;
     this.held.length = 0;
     this.state = status;

@@ -90,7 +90,7 @@ export class KernelCore {
   private closed = false;
 
   constructor(private readonly opts: KernelOptions) {
-    this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes);
+    this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
     const namespaces = new Map<string, Promise<FileSystem>>();
     const fs = (tenant: string) => {
@@ -146,7 +146,7 @@ export class KernelCore {
     const tenant = o.tenant ?? "";
     const slot = await this.pool.acquire(tenant);
     const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
-    const agent = new Agent(id, info, slot, { ...this.limits, ...o.limits }, {
+    const agent = new Agent(id, info, slot, this.pool.takeSpare(slot), { ...this.limits, ...o.limits }, {
       policy: this.opts.policy,
       services: this.services,
       recorder: this.opts.recorder,

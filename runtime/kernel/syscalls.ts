@@ -46,6 +46,9 @@ export interface Call {
   crossTenant?: string;
   /** For calls decided on what they deliver (pipe.recv): waits for it and returns the request's args. */
   input?: (s: Services, ctx: EffectCtx) => Promise<unknown>;
+  /** Gives back what `input` reserved when the effect will not run: `refused` by the policy or an
+   * operator, or not (the agent died, the recorder failed). */
+  release?: (s: Services, refused: boolean) => void;
   /** Runs the effect; resolves with the JSON the guest gets back. */
   effect: (s: Services, ctx: EffectCtx) => Promise<string | undefined>;
 }
@@ -127,16 +130,20 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
       input: async (s, ctx) => {
         const pipe = s.pipes.get(ctx.agent.tenant, name);
         if (!pipe) return undefined;
-        const next = await pipe.peek({ timeoutMs: s.pipeTimeoutMs, signal: ctx.dead });
+        const next = await pipe.peek({ timeoutMs: s.pipeTimeoutMs, signal: ctx.dead, reader: ctx.agent.id });
         if ("closed" in next) { closed = true; throw new SyscallError("EPIPE", `pipe ${name} is closed`); }
         seq = next.seq;
         return next.message;
       },
+      // A refused delivery goes back to the pipe, for the next reader.
+      release: (s, refused) => { if (seq !== undefined) s.pipes.get(agent.tenant ?? "", name)?.release(seq, refused ? agent.id : undefined); seq = undefined; },
       effect: async (s, ctx) => {
         const pipe = s.pipes.get(ctx.agent.tenant, name);
         if (!pipe || closed) throw new SyscallError("EPIPE", `pipe ${name} is closed`);
-        // Exactly the message the policy decided on: another reader may have taken it (EAGAIN).
-        return json(pipe.take(seq));
+        // Exactly the message the policy decided on, offered to this reader alone since the peek.
+        const message = pipe.take(seq);
+        seq = undefined;
+        return json(message);
       },
     };
   },

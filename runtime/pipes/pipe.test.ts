@@ -138,19 +138,24 @@ describe("Pipe", () => {
     expect(await code(p.peek({ signal: ac2.signal }))).toBe("EIO"); // already aborted
   });
 
-  it("peek does not remove; take removes the head; stale seq → EAGAIN", async () => {
+  it("peek offers a message to one reader; release offers it again; take removes it; stale seq → EAGAIN", async () => {
     const p = new Pipe({ name: "q", capacity: 4 });
     const waiting = p.peek();
     await p.send("a"); await p.send("b");
-    const first = await waiting;
+    const first = (await waiting) as { message: unknown; seq: number };
     expect(first).toMatchObject({ message: "a" });
-    expect(await p.peek()).toMatchObject({ message: "a" });
+    // A second reader is offered the next message, not the one the first is deciding on.
+    const second = (await p.peek()) as { seq: number };
+    expect(second).toMatchObject({ message: "b" });
+    expect(await code(p.peek({ timeoutMs: 5 }))).toBe("ETIMEDOUT");
     expect(p.stats().length).toBe(2);
-    // a deny leaves the message at the head: the next peek sees it again
-    const seq = (first as { seq: number }).seq;
-    expect(p.take(seq)).toBe("a");
-    expect(() => p.take(seq)).toThrow(expect.objectContaining({ code: "EAGAIN" }));
-    expect(p.take()).toBe("b");
+    // A refused delivery (deny) gives the message back: the next peek sees it again.
+    const third = p.peek();
+    p.release(first.seq);
+    expect(await third).toMatchObject({ message: "a", seq: first.seq });
+    expect(p.take(first.seq)).toBe("a");
+    expect(() => p.take(first.seq)).toThrow(expect.objectContaining({ code: "EAGAIN" }));
+    expect(p.take(second.seq)).toBe("b");
     expect(() => p.take()).toThrow(expect.objectContaining({ code: "EAGAIN" }));
   });
 

@@ -1,7 +1,12 @@
 // A typed pipe: a bounded FIFO of JSON values between agents of one tenant.
 // The kernel decides each send and recv with the compiled policy; this module only performs the effect.
 // recv is split in two so the decision can see the message about to be delivered:
-//   peek() → decide → take(seq)   (on deny the message stays at the head).
+//   peek() → decide → take(seq), or release(seq) when the decision refuses it.
+// A peeked message is *offered* to that one receiver until it takes or releases it: other
+// receivers are offered the next message, so a pool of readers never races for one message
+// (no thundering herd: a message wakes one waiting receiver). A message a reader was refused is
+// not offered to that reader again, so a reader the policy keeps from one message goes on with the
+// next ones while the refused message waits for a reader that may have it.
 import type { TypeDesc } from "../policy/types.js";
 import { conforms } from "../policy/conforms.js";
 import { SyscallError } from "../kernel/errors.js";
@@ -18,6 +23,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** When it aborts (the agent ended), the wait is dropped and rejects with EIO "agent ended". */
   signal?: AbortSignal;
+  /** Who is reading (peek): messages this reader was refused are not offered to it again. */
+  reader?: string;
 }
 
 /** Delivered messages a pipe keeps at most for rollback, while checkpoints hold read positions. */
@@ -45,6 +52,7 @@ interface Waiter<T> {
 }
 
 interface SendWaiter extends Waiter<void> { message: unknown }
+interface RecvWaiter extends Waiter<PeekResult> { reader?: string }
 
 function copyJson(v: unknown): unknown {
   let s: string | undefined;
@@ -59,6 +67,10 @@ export class Pipe {
   readonly carries: TypeDesc | null;
 
   private readonly queue: { seq: number; message: unknown }[] = [];
+  /** Messages peeked by a receiver that has not taken or released them yet. */
+  private readonly offered = new Set<number>();
+  /** Per message: the readers whose delivery of it was refused. */
+  private readonly refused = new Map<number, Set<string>>();
   /** Delivered messages kept for rollback while some checkpoint may rewind past them (oldest first). */
   private readonly delivered: { seq: number; message: unknown }[] = [];
   /** Checkpoints holding a read position: delivered messages from the lowest one on are kept. */
@@ -68,7 +80,7 @@ export class Pipe {
   private evictedSeq = -1;
   private withdrawnTotal = 0;
   private readonly senders: SendWaiter[] = [];
-  private readonly receivers: Waiter<PeekResult>[] = [];
+  private readonly receivers: RecvWaiter[] = [];
   private nextSeq = 0;
   private closedFlag = false;
   private sentCount = 0;
@@ -106,27 +118,31 @@ export class Pipe {
     return this.wait<void>(this.senders, opts, `send on pipe ${this.name}`, (w) => Object.assign(w, { message: copy }));
   }
 
-  /** Waits for the head message without removing it; `{ closed: true }` once closed and drained. */
+  /**
+   * Waits for the oldest message not offered to another receiver, and offers it to this one (it
+   * stays queued until `take(seq)` or `release(seq)`); `{ closed: true }` once closed and drained.
+   */
   peek(opts: WaitOptions = {}): Promise<PeekResult> {
     if (opts.signal?.aborted) return Promise.reject(agentEnded());
-    const now = this.current();
+    const now = this.offer(opts.reader);
     if (now) return Promise.resolve(now);
-    return this.wait<PeekResult>(this.receivers, opts, `recv on pipe ${this.name}`, (w) => w);
+    return this.wait<PeekResult>(this.receivers, opts, `recv on pipe ${this.name}`, (w) => Object.assign(w, { reader: opts.reader }));
   }
 
   /**
-   * Removes and returns the head message. With `seq` (from peek), fails with EAGAIN unless that
-   * message is still the head, so a concurrent receiver cannot make the kernel deliver a message
-   * other than the one it decided on. EAGAIN too when the pipe is empty.
+   * Removes and returns message `seq` (from peek), or without `seq` the head. EAGAIN when that
+   * message is no longer queued (the pipe was rolled back meanwhile), or the pipe is empty.
    */
   take(seq?: number): unknown {
-    const head = this.queue[0];
-    if (!head) throw new SyscallError("EAGAIN", `pipe ${this.name} is empty`);
-    if (seq !== undefined && head.seq !== seq) throw new SyscallError("EAGAIN", `pipe ${this.name}: head changed`);
-    this.queue.shift();
+    const i = seq === undefined ? 0 : this.queue.findIndex((q) => q.seq === seq);
+    const entry = this.queue[i];
+    if (!entry) throw new SyscallError("EAGAIN", seq === undefined || this.queue.length === 0 ? `pipe ${this.name} is empty` : `pipe ${this.name}: message ${seq} is gone`);
+    this.queue.splice(i, 1);
+    this.offered.delete(entry.seq);
+    this.refused.delete(entry.seq);
     this.receivedCount++;
     if (this.pins.size > 0) {
-      this.delivered.push(head);
+      this.delivered.push(entry);
       if (this.delivered.length > RETAIN_DELIVERED) this.evictedSeq = this.delivered.shift()!.seq;
     }
     // Admit waiting senders in FIFO order.
@@ -137,7 +153,21 @@ export class Pipe {
       w.resolve();
     }
     if (this.closedFlag && this.queue.length === 0) this.wakeReceivers();
-    return head.message;
+    return entry.message;
+  }
+
+  /**
+   * A receiver will not take message `seq` after all: offer it again. With `refusedTo`, the
+   * delivery was refused to that reader, which is not offered this message again.
+   */
+  release(seq: number, refusedTo?: string): void {
+    if (!this.offered.delete(seq)) return;
+    if (refusedTo !== undefined) {
+      let set = this.refused.get(seq);
+      if (!set) this.refused.set(seq, (set = new Set()));
+      set.add(refusedTo);
+    }
+    this.wakeReceivers();
   }
 
   /** Closes the pipe: further sends and blocked senders fail with EPIPE; readers drain, then see closed. */
@@ -196,7 +226,10 @@ export class Pipe {
    */
   retract(mark: PipeMark): { withdrawn: number; delivered: number } {
     const before = this.queue.length;
-    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.seq >= mark.sendSeq) this.queue.splice(i, 1);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const seq = this.queue[i]!.seq;
+      if (seq >= mark.sendSeq) { this.queue.splice(i, 1); this.offered.delete(seq); }
+    }
     const withdrawn = before - this.queue.length;
     this.sentCount -= withdrawn;
     this.withdrawnTotal += withdrawn;
@@ -227,10 +260,18 @@ export class Pipe {
     };
   }
 
-  private current(): PeekResult | null {
-    const head = this.queue[0];
-    if (head) return { message: copyJson(head.message), seq: head.seq };
-    if (this.closedFlag) return { closed: true };
+  /** The oldest message nobody is offered yet (and this reader was not refused), now offered to
+   * the caller; closed once nothing is left that this reader could get. */
+  private offer(reader?: string): PeekResult | null {
+    let mine = 0;
+    for (const q of this.queue) {
+      if (reader !== undefined && this.refused.get(q.seq)?.has(reader)) continue;
+      mine++;
+      if (this.offered.has(q.seq)) continue;
+      this.offered.add(q.seq);
+      return { message: copyJson(q.message), seq: q.seq };
+    }
+    if (this.closedFlag && mine === 0) return { closed: true };
     return null;
   }
 
@@ -241,14 +282,15 @@ export class Pipe {
     this.wakeReceivers();
   }
 
+  /** Hands each free message to one waiting receiver, oldest first; all of them see a drained close. */
   private wakeReceivers(): void {
-    if (this.receivers.length === 0) return;
-    const now = this.current();
-    if (!now) return;
-    for (const w of this.receivers.splice(0)) {
+    for (let i = 0; i < this.receivers.length;) {
+      const w = this.receivers[i]!;
+      const now = this.offer(w.reader);
+      if (!now) { i++; continue; }
+      this.receivers.splice(i, 1);
       w.cleanup();
-      // Each receiver gets its own copy.
-      w.resolve("closed" in now ? now : { message: copyJson(now.message), seq: now.seq });
+      w.resolve(now);
     }
   }
 

@@ -1,0 +1,72 @@
+// Figure: syscall crossing. A full mediated `sys.fs.read` round trip — guest → bootstrap → host
+// function → gate (translate, policy decision, rate limits) → flight recorder (memory, hashed) →
+// VFS → completion record → reply → scheduler → guest continuation — against a bare
+// quickjs-emscripten `newFunction` call (guest → host → guest, returning nothing) in the same run.
+// Usage: node bench/crossing.mjs [--json] [--quick]
+import { performance } from "node:perf_hooks";
+import { newQuickJSWASMModule } from "quickjs-emscripten";
+import { compile } from "../dist/compiler/index.js";
+import { Kernel, loadPolicy } from "../dist/runtime/index.js";
+import { median, fmtNs, ratioText, report } from "./lib.mjs";
+
+const QUICK = process.argv.includes("--quick");
+const ROUNDS = QUICK ? 3 : 9;
+const N = QUICK ? 2_000 : 20_000;
+
+/** ns per call of a guest loop calling a bare host function N times (fixed costs subtracted). */
+async function bareNewFunction() {
+  const mod = await newQuickJSWASMModule();
+  const rt = mod.newRuntime();
+  const ctx = rt.newContext();
+  const f = ctx.newFunction("f", () => undefined);
+  ctx.setProp(ctx.global, "f", f);
+  f.dispose();
+  const run = (n) => {
+    const t0 = performance.now();
+    const r = ctx.evalCode(`(() => { for (let i = 0; i < ${n}; i++) f(i); })()`);
+    const ms = performance.now() - t0;
+    ctx.unwrapResult(r).dispose();
+    return ms;
+  };
+  run(N); // warm-up
+  const samples = [];
+  for (let r = 0; r < ROUNDS; r++) samples.push(((run(2 * N) - run(N)) * 1e6) / N);
+  ctx.dispose();
+  rt.dispose();
+  return median(samples);
+}
+
+/** ns per sequential `await sys.fs.read` round trip through the kernel (fixed costs subtracted). */
+async function mediatedRead(concurrent) {
+  const c = compile(`policy bench { allow fs.read "/mem/**" }`, { filename: "bench.acp" });
+  const kernel = await Kernel.create({ policy: await loadPolicy(c.wasm, c.manifest), recorder: { memory: true }, limits: { maxSyscalls: 1e9, totalTicks: 1e9 } });
+  await kernel.vfs.write("/mem/working/x.txt", "hello");
+  const source = concurrent
+    ? `export default async function main(n) { for (let i = 0; i < n; i += 64) { const b = []; for (let j = 0; j < 64; j++) b.push(sys.fs.read("/mem/working/x.txt")); await Promise.all(b); } }`
+    : `export default async function main(n) { for (let i = 0; i < n; i++) await sys.fs.read("/mem/working/x.txt"); }`;
+  const run = async (n) => {
+    const t0 = performance.now();
+    const exit = await kernel.run({ name: "reader", source, input: n });
+    if (exit.status !== "exited") throw new Error(`reader ${exit.status}: ${JSON.stringify(exit.error)}`);
+    return performance.now() - t0;
+  };
+  await run(N); // warm-up
+  const samples = [];
+  const n = concurrent ? N : N / 2;
+  for (let r = 0; r < ROUNDS; r++) samples.push(((await run(2 * n)) - (await run(n))) * 1e6 / n);
+  await kernel.shutdown();
+  return median(samples);
+}
+
+const bare = await bareNewFunction();
+const seq = await mediatedRead(false);
+const batch = await mediatedRead(true);
+report({
+  figure: "crossing",
+  command: "node bench/crossing.mjs",
+  rows: [
+    { figure: "syscall round trip (sequential await sys.fs.read)", acp: fmtNs(seq), peer: `${fmtNs(bare)} bare newFunction`, ratio: ratioText(seq / bare), target: "≤ 2×", met: seq / bare <= 2 },
+    { figure: "syscall round trip (64 in flight)", acp: fmtNs(batch), peer: `${fmtNs(bare)} bare newFunction`, ratio: ratioText(batch / bare), target: "(reported)", met: null },
+  ],
+  raw: { bareNs: bare, sequentialNs: seq, concurrentNs: batch },
+});
