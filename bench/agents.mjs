@@ -90,7 +90,9 @@ async function liveAgents() {
   const spawnMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 50));
   global.gc?.();
-  const rss = process.memoryUsage().rss;
+  const mem = process.memoryUsage();
+  const rss = mem.rss;
+  const wasmBytes = k.core.poolStats().reduce((n, s) => n + s.modules, 0);
   const pipe = k.core.pipes.get("t", "work");
   const waiting = pipe.stats().waitingReceivers;
   // Every agent is parked in its syscall: answer them all and check each got its message.
@@ -100,7 +102,7 @@ async function liveAgents() {
   await feed;
   const ok = exits.filter((e) => e.status === "exited").length;
   await k.shutdown();
-  return { rssMiB: (rss - before) / MiB, totalRssMiB: rss / MiB, baseRssMiB: before / MiB, spawnMs, waiting, ok };
+  return { heapMiB: mem.heapUsed / MiB, externalMiB: mem.external / MiB, arrayBuffersMiB: mem.arrayBuffers / MiB, modules: wasmBytes, rssMiB: (rss - before) / MiB, totalRssMiB: rss / MiB, baseRssMiB: before / MiB, spawnMs, waiting, ok };
 }
 
 if (CHILD > 0) {
