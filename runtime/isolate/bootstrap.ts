@@ -3,18 +3,19 @@
 // `sys` object around it. Everything it relies on (JSON, Promise.prototype.then, Error) is captured
 // here, before agent code could replace it.
 
-/** Returned by the host function when the agent was killed during the call. */
-export const KILLED = "\u0000acp:killed";
+/** Returned by the host entry when the agent was killed during the call. */
+export const KILLED = -1;
 
 /**
- * Evaluated as a script; `__acp_host` is the host entry `(name, argsJson) → id | KILLED`. The
+ * Evaluated as a script; `__acp_host` is the host entry: one string, the call's name alone or the
+ * name, a newline and the JSON of its arguments (JSON text holds no raw newline; a NUL would end the C string); it returns the syscall's id, KILLED, or nothing. The
  * script's value is the kernel's handle on the guest: `{ start, deliver, settle }`.
  */
 export const BOOTSTRAP = `(() => {
   "use strict";
   const host = globalThis.__acp_host;
   delete globalThis.__acp_host;
-  const KILLED = ${JSON.stringify(KILLED)};
+  const KILLED = ${KILLED};
   const stringify = JSON.stringify, parse = JSON.parse;
   const then = Promise.prototype.then, freeze = Object.freeze, defineProperty = Object.defineProperty;
   const ErrorCtor = Error, PromiseCtor = Promise, reflectApply = Reflect.apply;
@@ -31,8 +32,9 @@ export const BOOTSTRAP = `(() => {
   function syscall(name, args) {
     let text;
     try { text = stringify(args); } catch (e) { text = undefined; }
-    const id = host(name, text);
+    const id = host(text === undefined ? name : name + "\\n" + text);
     if (id === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
+    if (typeof id !== "number") throw new ErrorCtor("the kernel could not take this call");
     return new PromiseCtor((res, rej) => { pending[id] = { __proto__: null, res, rej }; });
   }
 
@@ -77,7 +79,7 @@ export const BOOTSTRAP = `(() => {
     log: (...parts) => {
       let text;
       try { text = stringify(parts.length === 1 ? parts[0] : parts); } catch (e) { text = '"(unserializable)"'; }
-      host("log", text);
+      host("log\\n" + text);
     },
   });
   // An accessor, not a data property: QuickJS lets defineProperty replace a non-configurable data
@@ -88,12 +90,12 @@ export const BOOTSTRAP = `(() => {
     settle,
     // Runs main(input) and reports the outcome through the host, as JSON made here, in the guest.
     start(main, inputJson) {
-      const done = (v) => { let t; try { t = stringify(v); } catch (e) { t = undefined; } host("exit", stringify({ ok: true, result: t })); };
+      const done = (v) => { let t; try { t = stringify(v); } catch (e) { t = undefined; } host("exit\\n" + stringify({ ok: true, result: t })); };
       const fail = (e) => {
         let info;
         try { info = { name: String(e && e.name), message: String(e && e.message), code: e && typeof e.code === "string" ? e.code : null }; }
         catch (x) { info = { name: "Error", message: "unreadable error", code: null }; }
-        host("exit", stringify({ ok: false, error: info }));
+        host("exit\\n" + stringify({ ok: false, error: info }));
       };
       let p;
       try { p = main(parse(inputJson)); } catch (e) { fail(e); return; }

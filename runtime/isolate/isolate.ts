@@ -3,6 +3,7 @@
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 import { BOOTSTRAP, KILLED } from "./bootstrap.js";
+import { installHostEntry } from "./lean-host.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
 
@@ -46,6 +47,8 @@ export interface Prepared {
   guest: QuickJSHandle;
   /** The bootstrap's settle(id, text): how syscall outcomes reach the guest. */
   settle: QuickJSHandle;
+  /** Calls a guest function with a number and a string (the lean path where available). */
+  call: (fn: QuickJSHandle, n: number, text: string) => boolean;
   owner: { isolate: Isolate | null };
 }
 
@@ -57,16 +60,14 @@ export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryByt
   rt.setMaxStackSize(limits.stackBytes);
   rt.setInterruptHandler(() => owner.isolate?.onInterrupt() ?? false);
   const ctx = rt.newContext();
-  const hostFn = ctx.newFunction("__acp_host", (nameH, argH) => owner.isolate ? owner.isolate.fromGuest(ctx, nameH, argH) : ctx.newString(KILLED));
-  ctx.setProp(ctx.global, "__acp_host", hostFn);
-  hostFn.dispose();
+  const entry = installHostEntry(ctx, "__acp_host", (text) => (owner.isolate ? owner.isolate.fromGuest(text) : KILLED));
   const boot = ctx.evalCode(BOOTSTRAP, "acp:bootstrap");
   if (boot.error) {
     const e = ctx.dump(boot.error);
     boot.error.dispose();
     throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
   }
-  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), owner };
+  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), call: entry.call, owner };
 }
 
 export class Isolate {
@@ -74,6 +75,7 @@ export class Isolate {
   private ctx: QuickJSContext | null;
   private guest: QuickJSHandle | null = null;
   private settleFn: QuickJSHandle | null = null;
+  private callGuest: Prepared["call"] | null = null;
   /** Syscalls made and not yet answered. */
   private readonly inFlight = new Set<number>();
   private nextId = 0;
@@ -96,6 +98,7 @@ export class Isolate {
     this.ctx = p.ctx;
     this.guest = p.guest;
     this.settleFn = p.settle;
+    this.callGuest = p.call;
   }
 
   get alive(): boolean {
@@ -230,27 +233,26 @@ export class Isolate {
     return this.inFlight.size;
   }
 
-  /** @internal The host entry's handler: a call from guest code. */
-  fromGuest(ctx: QuickJSContext, nameH: QuickJSHandle, argH: QuickJSHandle | undefined): QuickJSHandle | undefined {
-    const name = ctx.typeof(nameH) === "string" ? ctx.getString(nameH) : "";
-    const text = argH !== undefined && ctx.typeof(argH) === "string" ? ctx.getString(argH) : undefined;
-    if (this.killed) return ctx.newString(KILLED);
+  /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
+  fromGuest(call: string): number | undefined {
+    const nul = call.indexOf("\n");
+    const name = nul < 0 ? call : call.slice(0, nul);
+    const text = nul < 0 ? undefined : call.slice(nul + 1);
+    if (this.killed) return KILLED;
     if (name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (name === "log") { this.host.log(text ?? "null"); return undefined; }
     const id = this.nextId++;
     this.inFlight.add(id);
     let settled = false;
-    const settle = (text: string) => {
+    const settle = (outcome: string) => {
       if (settled) return;
       settled = true;
       this.inFlight.delete(id);
       if (!this.alive) return;
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
-      const idH = ctx.newNumber(id), textH = ctx.newString(text);
-      const r = this.guarded(() => ctx.callFunction(this.settleFn!, ctx.undefined, idH, textH));
-      idH.dispose();
-      textH.dispose();
-      if (r.ok) r.value.dispose();
+      this.sliceTicks = 0;
+      this.sliceStart = performance.now();
+      try { this.callGuest!(this.settleFn!, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
     };
     const reply: Reply = {
       resolve: (json) => settle(json === undefined ? "1" : "1" + json),
@@ -260,9 +262,9 @@ export class Isolate {
     if (verdict === "killed" || this.killed) {
       settled = true;
       this.inFlight.delete(id);
-      return ctx.newString(KILLED);
+      return KILLED;
     }
-    return ctx.newNumber(id);
+    return id;
   }
 
   private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {
@@ -315,6 +317,7 @@ export class Isolate {
     this.main = null;
     this.guest = null;
     this.settleFn = null;
+    this.callGuest = null;
     return { bytes: used ?? this.limits.memoryBytes };
   }
 
