@@ -1,9 +1,14 @@
 // Figure: decision speed and flatness. `policy.decide(request)` (request checking and encoding
 // included) against Cedar's `statefulIsAuthorized` on the equivalent preparsed policy set, at
 // 10, 100, 1k and 10k rules; and ACP at 100 rules against cel-js evaluating one parsed expression.
+// The CEL comparison runs in a child process of its own (both engines, alternating, on the same
+// request): in this process ACP's request encoder has by then seen four policies and four request
+// shapes from the Cedar curve, which makes its property loads polymorphic, while the CEL closure
+// is fresh. The in-process figure is reported beside it.
 // Usage: node bench/decide.mjs [--json] [--quick]
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { parse as celParse } from "@marcbachmann/cel-js";
+import { execFileSync } from "node:child_process";
 import { compile } from "../dist/compiler/index.js";
 import { loadPolicy } from "../dist/runtime/index.js";
 import { acpPolicy, cedarCall, cedarPolicies, celExpression, fmtNs, median, ratioText, report, requests, timeNs } from "./lib.mjs";
@@ -14,6 +19,26 @@ const ROUNDS = QUICK ? 1 : 5;
 /** Cedar grows with the policy count (~25 ms a decision at 10k rules): fewer, longer batches there. */
 const cedarOpts = (n) => (n >= 10000 ? { repeats: 3, warmup: 1, batchMs: 100 } : n >= 1000 ? { repeats: 5, warmup: 1, batchMs: 60 } : { repeats: QUICK ? 3 : 9, batchMs: 30 });
 const acpOpts = { repeats: QUICK ? 3 : 9, batchMs: QUICK ? 5 : 20 };
+
+/** ACP at 100 rules and CEL, alternating rounds on the headline request, nothing else in the process. */
+async function celComparison() {
+  const r = compile(acpPolicy(100), { filename: "bench100.acp" });
+  const policy = await loadPolicy(r.wasm, r.manifest);
+  const headline = requests(100)[0].req;
+  const cel = celParse(celExpression(100));
+  if (policy.decide(headline).effect !== "allow" || cel(headline) !== true || cel({ ...headline, args: { ...headline.args, amount: 1e9 } }) !== false) throw new Error("the CEL expression does not decide like the ACP rule");
+  const acp = [], celNs = [];
+  for (let round = 0; round < Math.max(3, ROUNDS); round++) {
+    acp.push(timeNs(() => policy.decide(headline).effect, acpOpts).ns);
+    celNs.push(timeNs(() => cel(headline), acpOpts).ns);
+  }
+  return { acpNs: median(acp), celNs: median(celNs) };
+}
+
+if (process.argv.includes("--cel-child")) {
+  process.stdout.write(JSON.stringify(await celComparison()) + "\n");
+  process.exit(0);
+}
 
 const engines = [];
 for (const n of SIZES) {
@@ -69,9 +94,14 @@ for (const c of curve) {
     target: target ? `≥ ${target}× faster` : "(curve)", met: target ? ratio >= target : null,
   });
 }
+const child = JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, "--cel-child", ...(QUICK ? ["--quick"] : [])], { encoding: "utf8" }).trim().split("\n").at(-1));
 rows.push({
-  figure: "decide, 100 rules vs CEL (1 expr)", acp: fmtNs(acpVsCel), peer: fmtNs(celMedian), ratio: ratioText(celMedian / acpVsCel),
-  target: "no slower (≥ 1×)", met: acpVsCel <= celMedian,
+  figure: "decide, 100 rules vs CEL (1 expr)", acp: fmtNs(child.acpNs), peer: fmtNs(child.celNs), ratio: ratioText(child.celNs / child.acpNs),
+  target: "no slower (≥ 1×)", met: child.acpNs <= child.celNs,
+});
+rows.push({
+  figure: "decide, 100 rules vs CEL, after the Cedar curve in one process", acp: fmtNs(acpVsCel), peer: fmtNs(celMedian), ratio: ratioText(celMedian / acpVsCel),
+  target: "(reported)", met: null,
 });
 const last = SIZES.at(-1);
 const flat = at(last).acpNs / at(10).acpNs;
@@ -87,6 +117,6 @@ report({
   curve,
   notes: [
     "Each decision cycles over 4 requests (tool allow/deny, fs.read allow/deny) hitting one unit of 4 rules; both engines must agree on all 4 before timing.",
-    `ACP: median of ${ROUNDS} interleaved rounds, each a median over batches; CEL row: the headline tool request only.`,
+    `ACP: median of ${ROUNDS} interleaved rounds, each a median over batches; CEL rows: the headline tool request only, ACP and CEL alternating; the first CEL row in a fresh process (node bench/decide.mjs --cel-child), the second in this one after the Cedar curve.`,
   ],
 });

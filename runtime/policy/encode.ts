@@ -143,14 +143,20 @@ export class RequestEncoder {
     this.str(R + 40, tenant);
     if (labels === undefined) { this.ptr(R + 48, 0, 0); return true; }
     if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
-    const keys = Object.keys(labels);
-    const n = keys.length;
-    const at = n === 0 ? 0 : this.reserve(n * 16);
-    for (let i = 0; i < n; i++) {
-      const v = (labels as Record<string, unknown>)[keys[i]!];
+    // Counted first with for-in (no key array is allocated; agents usually carry few labels or none).
+    const l = labels as Record<string, unknown>;
+    let n = 0;
+    for (const k in l) if (hasOwn.call(l, k)) n++;
+    if (n === 0) { this.ptr(R + 48, 0, 0); return true; }
+    const at = this.reserve(n * 16);
+    let i = 0;
+    for (const k in l) {
+      if (!hasOwn.call(l, k)) continue;
+      const v = l[k];
       if (typeof v !== "string") return false;
-      this.str(at + 16 * i, keys[i]!);
+      this.str(at + 16 * i, k);
       this.str(at + 16 * i + 8, v);
+      i++;
     }
     this.ptr(R + 48, at, n);
     return true;
@@ -265,6 +271,7 @@ export class RequestEncoder {
       }
       case "record": {
         const index = new Map(t.fields.map((f, i) => [f.name, i]));
+        const names = t.fields.map((f) => f.name);
         const required = t.fields.filter((f) => !f.optional).length;
         const zeros = t.fields.map((f) => (f.optional ? this.zeroWriter(f.type) : null));
         const fields = t.fields.map((f) => this.writer(f.type, depth + 1));
@@ -279,10 +286,13 @@ export class RequestEncoder {
           const now = (stamp = (stamp + 1) >>> 0 || 1);
           let present = 0, requiredPresent = 0;
           // for-in with hasOwnProperty on its own key is a fast path in V8; inherited keys are not the request's.
+          let next = 0;
           for (const k in o) {
             if (!hasOwn.call(o, k)) continue;
-            const i = index.get(k);
+            // Requests usually list fields in declaration order: try the next one before the map.
+            const i = next < n && names[next] === k ? next : index.get(k);
             if (i === undefined) return false;
+            next = i + 1;
             if (!fields[i]!(at + 8 * i, o[k])) return false;
             seen[i] = now;
             present++;

@@ -52,6 +52,8 @@ function safeJson(s: string): unknown {
   try { return JSON.parse(s); } catch { return null; }
 }
 
+const NO_AUDIT = Object.freeze([]) as unknown as string[];
+
 class WasmPolicy implements Policy {
   private readonly decideFn: () => number;
   private readonly memory: WebAssembly.Memory;
@@ -80,8 +82,12 @@ class WasmPolicy implements Policy {
     const rules = this.manifest.rules;
     const view = this.encoder.memoryView();
     const n = view.getUint32(this.auditBase, true);
-    const audit: string[] = [];
-    for (let i = 0; i < n; i++) audit.push(rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id);
+    // Most decisions mark no audit rule: they share one frozen empty list instead of allocating one.
+    let audit: string[] = NO_AUDIT;
+    if (n > 0) {
+      audit = [];
+      for (let i = 0; i < n; i++) audit.push(rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id);
+    }
     return { effect: EFFECT_BY_RANK[rank]!, rule: ruleIndex < 0 ? null : rules[ruleIndex]!.id, audit };
   }
 
