@@ -37,6 +37,16 @@ export function timeNs(fn, { repeats = 15, batchMs = 20, warmup = 3, maxIters = 
   return { ns: median(samples), iters, repeats, samples };
 }
 
+/**
+ * `timeNs` with a timing loop of its own: the loop is compiled afresh for each caller, so its call
+ * site `fn(i)` sees one function only. Two engines timed alternately through one shared loop make
+ * that call site polymorphic, which costs whichever engine the JIT would have inlined.
+ */
+export function timeNsOwnLoop(fn, opts = {}) {
+  const own = new Function("median", "consume", `return ${timeNs.toString()}`)(median, consume);
+  return own(fn, opts);
+}
+
 /** Milliseconds of one run of `fn()`, median over `repeats` runs. */
 export function timeMs(fn, repeats = 3) {
   const samples = [];
