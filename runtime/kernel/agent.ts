@@ -201,12 +201,15 @@ export class Agent {
     return this.gate(t.ok ? t.call.request : t.request, t, reply);
   }
 
+  private ctx: EffectCtx | null = null;
+
+  /** What effects see of the agent: made once, the same for every syscall. */
   private effectCtx(): EffectCtx {
-    return {
+    return (this.ctx ??= {
       agent: { id: this.id, name: this.info.name, role: this.info.role, tenant: this.info.tenant },
       dead: this.dead.signal,
       decide: (request) => this.decideInEffect(request),
-    };
+    });
   }
 
   /** The policy's decision, with declared rate limits applied to what it allows. */

@@ -7,6 +7,8 @@ import type { Manifest } from "../policy/types.js";
 
 interface Limit { index: number; text: string; syscall: string; match: (target: string) => boolean; count: number; windowMs: number }
 
+const ADMITTED = { ok: true } as const;
+
 export class RateLimits {
   private readonly limits: Limit[];
   /** Per agent and limit: the times of the calls inside the current window, oldest first. */
@@ -21,6 +23,7 @@ export class RateLimits {
 
   /** Admits one allowed call, or names the limit it would break (and then counts nothing). */
   admit(agent: string, syscall: string, target: string, now: number): { ok: true } | { ok: false; limit: string } {
+    if (this.limits.length === 0) return ADMITTED;
     const applicable = this.limits.filter((l) => (l.syscall === "*" || l.syscall === syscall) && l.match(target));
     const windows = applicable.map((l) => {
       const key = `${agent}\u0000${l.index}`;

@@ -1,6 +1,8 @@
 // The run queue. Guest continuations never run inside the callback that produced their input:
-// each runnable agent is queued once and runs in turn from a macrotask, so one agent's syscall
-// loop cannot starve the others, the host's timers or its I/O.
+// each runnable agent is queued once and runs in turn, round by round, from a macrotask. A turn
+// of the event loop runs rounds back to back while replies keep arriving on microtasks (syscalls
+// to memory need no I/O), for at most TURN_MS; then the host's timers and I/O get their turn. So
+// one agent's syscall loop cannot starve the others, nor the host.
 //
 // A turn is a quantum of interpreter ticks (QuickJS counts one about every 10k bytecode
 // operations), not of wall time: edge runtimes freeze the clock while code runs, and ticks make a
@@ -24,10 +26,17 @@ export function quantumFor(priority: number): number {
   return Math.max(1, Math.round(BASE_QUANTUM_TICKS * 2 ** p));
 }
 
+/** How long one macrotask may keep running rounds before the host's timers and I/O get a turn. */
+export const TURN_MS = 2;
+/** Microtask turns a finished round waits for replies that complete on microtasks (memory-backed
+ * files, the memory recorder) before it gives the event loop back. */
+const SPIN_TURNS = 64;
+
 export class Scheduler {
   private readonly queue: Runnable[] = [];
   private readonly queued = new Set<Runnable>();
   private scheduled = false;
+  private running = false;
   /** Rounds run so far (for operators and tests). */
   rounds = 0;
 
@@ -39,15 +48,42 @@ export class Scheduler {
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.priority < r.priority) i--;
     this.queue.splice(i, 0, r);
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.running) {
       this.scheduled = true;
-      setImmediate(() => this.drain());
+      setImmediate(() => void this.turn());
     }
   }
 
-  /** Runs one round: what was queued when it began, one quantum each; the unfinished queue again. */
-  private drain(): void {
+  /**
+   * One macrotask: rounds back to back while agents have work, letting the microtasks between them
+   * deliver replies that need no I/O (so a syscall to memory does not cost an event-loop turn),
+   * until the queue stays empty or TURN_MS have passed; then the event loop gets its turn.
+   */
+  /** Event-loop turns taken so far. */
+  turns = 0;
+
+  private async turn(): Promise<void> {
+    this.turns++;
     this.scheduled = false;
+    this.running = true;
+    const deadline = performance.now() + TURN_MS;
+    try {
+      for (;;) {
+        this.round();
+        for (let i = 0; i < SPIN_TURNS && this.queue.length === 0; i++) await null;
+        if (this.queue.length === 0 || performance.now() > deadline) break;
+      }
+    } finally {
+      this.running = false;
+    }
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.turn());
+    }
+  }
+
+  /** Runs what was queued when the round began, one quantum each; the unfinished queue again. */
+  private round(): void {
     this.rounds++;
     const round = this.queue.splice(0);
     for (const r of round) this.queued.delete(r);

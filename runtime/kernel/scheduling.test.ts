@@ -72,6 +72,19 @@ describe("scheduling", () => {
   });
 });
 
+describe("the host's event loop", () => {
+  it("gets its turns while an agent makes syscalls back to back: a host timer fires long before the agent ends", async () => {
+    const k = await kernel({ limits: { totalTicks: 1e9, maxSyscalls: 1e9 } });
+    await k.vfs.write("/mem/working/x", "x");
+    const a = await k.spawn({ name: "busy", source: `export default async function main() { for (let i = 0; i < 20000; i++) await sys.fs.read("/mem/working/x"); return "done"; }` });
+    let readsWhenTimerFired = -1;
+    await new Promise<void>((resolve) => setTimeout(() => { readsWhenTimerFired = a.syscallCount; resolve(); }, 0));
+    expect(readsWhenTimerFired).toBeGreaterThan(0);
+    expect(readsWhenTimerFired).toBeLessThan(20000);
+    expect(await a.wait()).toMatchObject({ status: "exited", result: "done" });
+  });
+});
+
 describe("quotas", () => {
   const events = (k: Kernel, a: Agent) => k.recorder.records().filter((r) => r.kind === "agent" && (r as { agent: { id: string } }).agent.id === a.id);
 

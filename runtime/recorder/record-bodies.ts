@@ -27,6 +27,9 @@ export interface CompleteInput {
   durationMs: number;
 }
 
+/** Most syscalls carry no args: their digest is always this one. */
+const NULL_DIGEST = sha256Hex("null");
+
 export function syscallBody(input: SyscallInput, argsCap = ARGS_CAP_BYTES): SyscallBody {
   const d = input.decision;
   need(typeof input.syscall === "string" && typeof input.target === "string", "syscall and target must be strings");
@@ -36,7 +39,7 @@ export function syscallBody(input: SyscallInput, argsCap = ARGS_CAP_BYTES): Sysc
   const fits = utf8Length(argsJson, argsCap) <= argsCap;
   const body: SyscallBody = {
     kind: "syscall", agent: recordedAgent(input.agent), syscall: input.syscall, target: input.target,
-    argsDigest: sha256Hex(argsJson), argsTruncated: !fits,
+    argsDigest: argsJson === "null" ? NULL_DIGEST : sha256Hex(argsJson), argsTruncated: !fits,
     effect: input.decision.effect, rule: input.decision.rule, audit: [...input.decision.audit], policyHash: input.policyHash,
   };
   // The text that was digested, not the caller's object: what is stored is what was digested.
