@@ -21,6 +21,29 @@ const CHAIN_KEYS = ["prev", "seq", "ts"] as const;
  * `hash` or the half after it: the hashed text is the two halves, the line has `hash` between them.
  */
 export function linkRecord(body: RecordBody, seq: number, ts: number, prev: string): Linked {
+  // The two records every syscall writes have fixed keys: their halves are written directly, in the
+  // same canonical form as the generic walk below (chain.test.ts holds the two to the same bytes).
+  if (body.kind === "complete") {
+    return join(prev, seq, `"durationMs":${num(body.durationMs)},"errno":${body.errno === null ? "null" : JSON.stringify(body.errno)}`,
+      `"kind":"complete","of":${num(body.of)},"ok":${body.ok ? "true" : "false"},"prev":${JSON.stringify(prev)},"resultDigest":${JSON.stringify(body.resultDigest)},"seq":${num(seq)},"ts":${num(ts)}`);
+  }
+  if (body.kind === "syscall") {
+    const before = `"agent":${canonicalJson(body.agent)}${body.args === undefined ? "" : `,"args":${canonicalJson(body.args)}`},"argsDigest":${JSON.stringify(body.argsDigest)},"argsTruncated":${body.argsTruncated ? "true" : "false"},"audit":${canonicalJson(body.audit)},"effect":${JSON.stringify(body.effect)}`;
+    const after = `"kind":"syscall","policyHash":${body.policyHash === null ? "null" : JSON.stringify(body.policyHash)},"prev":${JSON.stringify(prev)},"rule":${body.rule === null ? "null" : JSON.stringify(body.rule)},"seq":${num(seq)},"syscall":${JSON.stringify(body.syscall)},"target":${JSON.stringify(body.target)},"ts":${num(ts)}`;
+    return join(prev, seq, before, after);
+  }
+  return linkGeneric(body, seq, ts, prev);
+}
+
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
+
+function join(prev: string, seq: number, before: string, after: string): Linked {
+  const hash = sha256Hex(prev + "{" + before + "," + after + "}");
+  return { seq, hash, line: "{" + before + `,"hash":"${hash}",` + after + "}\n" };
+}
+
+/** Any record, by the generic canonical walk. */
+export function linkGeneric(body: RecordBody, seq: number, ts: number, prev: string): Linked {
   const b = body as unknown as Record<string, unknown>;
   const chain: Record<string, unknown> = { prev, seq, ts };
   const keys = [...Object.keys(b).filter((k) => !(k in chain)), ...CHAIN_KEYS].sort();
