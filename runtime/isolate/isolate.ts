@@ -3,7 +3,7 @@
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 import { BOOTSTRAP, KILLED } from "./bootstrap.js";
-import { installHostEntry } from "./lean-host.js";
+import { installHostEntry, jobRunner, type JobOutcome } from "./lean-host.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
 
@@ -49,6 +49,8 @@ export interface Prepared {
   settle: QuickJSHandle;
   /** Calls a guest function with a number and a string (the lean path where available). */
   call: (fn: QuickJSHandle, n: number, text: string) => boolean;
+  /** Runs up to n pending jobs (the lean path where available). */
+  jobs: (max: number) => JobOutcome;
   owner: { isolate: Isolate | null };
 }
 
@@ -67,7 +69,7 @@ export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryByt
     boot.error.dispose();
     throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
   }
-  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), call: entry.call, owner };
+  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), call: entry.call, jobs: jobRunner(rt, ctx), owner };
 }
 
 export class Isolate {
@@ -76,6 +78,7 @@ export class Isolate {
   private guest: QuickJSHandle | null = null;
   private settleFn: QuickJSHandle | null = null;
   private callGuest: Prepared["call"] | null = null;
+  private runPending: Prepared["jobs"] | null = null;
   /** Syscalls made and not yet answered. */
   private readonly inFlight = new Set<number>();
   private nextId = 0;
@@ -99,6 +102,7 @@ export class Isolate {
     this.guest = p.guest;
     this.settleFn = p.settle;
     this.callGuest = p.call;
+    this.runPending = p.jobs;
   }
 
   get alive(): boolean {
@@ -184,7 +188,6 @@ export class Isolate {
    */
   runJobs(quantumTicks: number | null = null): RunOutcome {
     if (!this.alive) return { ok: true };
-    const rt = this.rt!;
     const started = this.ticks;
     let jobs = 0;
     let step = 1;
@@ -194,15 +197,15 @@ export class Isolate {
       for (;;) {
         if (quantumTicks !== null) { this.sliceTicks = 0; this.sliceStart = performance.now(); }
         const before = this.ticks;
-        const r = rt.executePendingJobs(quantumTicks === null ? -1 : step);
-        if (r.error) {
+        const r = this.runPending!(quantumTicks === null ? -1 : step);
+        if (!r.ok) {
           const message = this.describe(r.error);
           r.error.dispose();
           return { ok: false, kind: this.killed ? "interrupted" : "error", message };
         }
-        jobs += r.value;
-        if (!this.chargeJobs(r.value)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
-        if (quantumTicks === null || r.value < step || !this.alive) return { ok: true };
+        jobs += r.jobs;
+        if (!this.chargeJobs(r.jobs)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
+        if (quantumTicks === null || r.jobs < step || !this.alive) return { ok: true };
         if (this.ticks - started >= quantumTicks || jobs >= QUANTUM_JOBS) return { ok: true };
         step = this.ticks === before ? Math.min(step * 2, MAX_STEP_JOBS) : 1;
       }
@@ -318,6 +321,7 @@ export class Isolate {
     this.guest = null;
     this.settleFn = null;
     this.callGuest = null;
+    this.runPending = null;
     return { bytes: used ?? this.limits.memoryBytes };
   }
 

@@ -2,7 +2,7 @@
 // and the lean one is the one in use with the installed quickjs-emscripten.
 import { describe, expect, it } from "vitest";
 import { newQuickJSWASMModule } from "quickjs-emscripten";
-import { installHostEntry } from "./lean-host.js";
+import { installHostEntry, jobRunner } from "./lean-host.js";
 
 const TEXTS = ["fs.read\n{\"path\":\"/mem/a\"}", "log", "", "ünïcødé ✓ 𝄞 \"quotes\" \\ back", "x".repeat(1 << 20)];
 
@@ -28,5 +28,22 @@ describe.each([true, false])("host entry (lean: %s)", (lean) => {
     expect(ctx.dump(ctx.unwrapResult(ctx.evalCode("1 + 1")))).toBe(2);
     fn.dispose();
     bad.dispose();
+  });
+});
+
+describe.each([true, false])("job runner (lean: %s)", (lean) => {
+  it("runs at most n jobs and counts them, also when the jobs grow the WASM memory", async () => {
+    const mod = await newQuickJSWASMModule();
+    const rt = mod.newRuntime();
+    const ctx = rt.newContext();
+    const run = jobRunner(rt, ctx, lean);
+    ctx.unwrapResult(ctx.evalCode(`globalThis.n = 0; for (let i = 0; i < 5; i++) Promise.resolve().then(() => { n++; })`)).dispose();
+    expect(run(2)).toEqual({ ok: true, jobs: 2 });
+    expect(run(-1)).toEqual({ ok: true, jobs: 3 });
+    expect(run(-1)).toEqual({ ok: true, jobs: 0 });
+    expect(ctx.dump(ctx.unwrapResult(ctx.evalCode("n")))).toBe(5);
+    // Memory grown inside the jobs (the out-slot must be read after the call, not before).
+    ctx.unwrapResult(ctx.evalCode(`Promise.resolve().then(() => { globalThis.big = []; for (let i = 0; i < 200000; i++) big.push({ i }); })`)).dispose();
+    expect(run(-1)).toEqual({ ok: true, jobs: 1 });
   });
 });

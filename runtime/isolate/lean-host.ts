@@ -8,7 +8,7 @@
 // per-context C→host callbacks). Everything is checked first: if any of it is not as expected (a
 // different library version), `installHostEntry` falls back to the public `newFunction`, which has
 // the same behaviour, only slower. `runtime/isolate/lean-host.test.ts` runs both paths.
-import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 
 /** What the entry does with the guest's string: a number for the guest, or undefined. */
 export type HostEntry = (text: string) => number | undefined;
@@ -124,4 +124,56 @@ export function installHostEntry(ctx: QuickJSContext, name: string, entry: HostE
     return true;
   };
   return { lean: true, call };
+}
+
+export type JobOutcome = { ok: true; jobs: number } | { ok: false; error: QuickJSHandle };
+
+/**
+ * Runs up to `max` pending jobs of the runtime that owns `ctx` (its only context). The library's
+ * `executePendingJobs` allocates a pointer array and three wrapper objects per call, and reads the
+ * out-pointer through a typed array made before the call — stale if the jobs grew the WASM memory.
+ * This one keeps one out-slot per runtime and reads it through a view of the memory as it is after
+ * the call. Falls back to the library when its internals are not as expected.
+ */
+export function jobRunner(rt: QuickJSRuntime, ctx: QuickJSContext, lean = leanWanted): (max: number) => JobOutcome {
+  const fallback = (max: number): JobOutcome => {
+    const r = rt.executePendingJobs(max);
+    if (r.error) return { ok: false, error: r.error };
+    return { ok: true, jobs: r.value };
+  };
+  const x = lean ? internals(ctx) : null;
+  const f = x?.ffi as (Internals["ffi"] & Record<string, unknown>) | undefined;
+  const rtPtr = (rt as unknown as { rt?: { value?: unknown } }).rt?.value;
+  const memoryOf = (ctx as unknown as { getMemory?: (rt: number) => { heapValueHandle(p: number): QuickJSHandle } }).getMemory;
+  if (!x || !f || typeof f.QTS_ExecutePendingJob !== "function" || typeof f.QTS_Typeof !== "function" || typeof f.QTS_FreeValuePointerRuntime !== "function"
+    || typeof f.QTS_GetFloat64 !== "function" || typeof rtPtr !== "number" || typeof memoryOf !== "function") return fallback;
+  const ffi = f as Internals["ffi"] & {
+    QTS_ExecutePendingJob(rt: number, max: number, out: number): number;
+    QTS_Typeof(ctx: number, v: number): number;
+    QTS_FreeValuePointerRuntime(rt: number, v: number): void;
+    QTS_GetFloat64(ctx: number, v: number): number;
+  };
+  const mod = x.module;
+  const ctxPtr = x.ctx.value;
+  const slot = mod._malloc(4);
+  let u32 = new Uint32Array(mod.HEAPU8.buffer);
+  return (max) => {
+    // The C side writes the slot only when a job ran: clear it first.
+    if (u32.buffer !== mod.HEAPU8.buffer) u32 = new Uint32Array(mod.HEAPU8.buffer);
+    u32[slot >> 2] = 0;
+    const value = ffi.QTS_ExecutePendingJob(rtPtr, max, slot);
+    if (u32.buffer !== mod.HEAPU8.buffer) u32 = new Uint32Array(mod.HEAPU8.buffer);
+    const last = u32[slot >> 2]!;
+    if (last === 0) { ffi.QTS_FreeValuePointerRuntime(rtPtr, value); return { ok: true, jobs: 0 }; }
+    // One context per runtime: the job ran in ours. Its result is the job count, or what was thrown.
+    const t = ffi.QTS_Typeof(last, value);
+    const type = mod.UTF8ToString(t);
+    mod._free(t);
+    if (type === "number" && last === ctxPtr) {
+      const n = ffi.QTS_GetFloat64(ctxPtr, value);
+      ffi.QTS_FreeValuePointer(ctxPtr, value);
+      return { ok: true, jobs: n };
+    }
+    return { ok: false, error: memoryOf.call(ctx, rtPtr).heapValueHandle(value) };
+  };
 }
