@@ -1,9 +1,8 @@
 // Checkpoint and rollback: a checkpoint holds the tenant's file system (copy-on-write) and the
 // agent's pipe positions; a rollback puts back what the agent changed since, and restarts it.
-import { afterEach, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { loadPolicy } from "../policy/load.js";
-import { Kernel } from "./create.js";
+import { describe, expect, it } from "vitest";
+import type { Kernel } from "./create.js";
+import { kernelsFor } from "./test-kernel.js";
 
 const POLICY = `policy cp {
   type Item = { n: number }
@@ -19,16 +18,7 @@ const POLICY = `policy cp {
   allow checkpoint
 }`;
 
-const kernels: Kernel[] = [];
-afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
-
-async function kernel(): Promise<Kernel> {
-  const r = compile(POLICY, { filename: "cp.acp" });
-  if (!r.wasm) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  const k = await Kernel.create({ policy: await loadPolicy(r.wasm, r.manifest!), pipeTimeoutMs: 1000 });
-  kernels.push(k);
-  return k;
-}
+const kernel = kernelsFor(POLICY, "cp.acp", { pipeTimeoutMs: 1000 });
 
 // Writes, checkpoints, writes more, then crashes; restarted, it reports what it finds.
 const WORKER = `export default async function main() {

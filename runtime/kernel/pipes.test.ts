@@ -1,9 +1,7 @@
 // A pool of readers on one pipe: each message is offered to one waiting reader, delivered exactly
 // once, and a delivery the policy refuses goes back to the pipe for another reader.
-import { afterEach, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { loadPolicy } from "../policy/load.js";
-import { Kernel } from "./create.js";
+import { describe, expect, it } from "vitest";
+import { kernelsFor } from "./test-kernel.js";
 
 const POLICY = `policy pool {
   type Job = { n: number, secret: bool }
@@ -13,14 +11,11 @@ const POLICY = `policy pool {
   deny pipe.recv jobs when args.secret and agent.labels["clearance"] != "yes"
 }`;
 
-const kernels: Kernel[] = [];
-afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+const kernel = kernelsFor(POLICY, "pool.acp", { pipeTimeoutMs: 5000 });
 
 describe("a pool of readers on one pipe", () => {
   it("delivers every message exactly once, in order of offer, with no reader racing another", async () => {
-    const r = compile(POLICY, { filename: "pool.acp" });
-    const k = await Kernel.create({ policy: await loadPolicy(r.wasm!, r.manifest!), pipeTimeoutMs: 5000 });
-    kernels.push(k);
+    const k = await kernel();
     const worker = `export default async function main() {
       const got = [];
       for (;;) {
@@ -49,9 +44,7 @@ describe("a pool of readers on one pipe", () => {
   });
 
   it("gives a refused delivery back to the pipe: the next reader gets it", async () => {
-    const r = compile(POLICY, { filename: "pool.acp" });
-    const k = await Kernel.create({ policy: await loadPolicy(r.wasm!, r.manifest!), pipeTimeoutMs: 5000 });
-    kernels.push(k);
+    const k = await kernel();
     await k.run({ name: "dispatcher", source: `export default async function main() { await sys.pipe.send("jobs", { n: 0, secret: true }); await sys.pipe.send("jobs", { n: 1, secret: false }); }` });
     const once = `export default async function main() {
       const got = [];

@@ -1,9 +1,8 @@
 // Scheduling and quotas: agents share the kernel in tick-counted quanta, weighted by priority, and
 // every budget an agent can exhaust ends it with a record saying which.
-import { afterEach, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { loadPolicy } from "../policy/load.js";
-import { Kernel, type KernelCreateOptions } from "./create.js";
+import { describe, expect, it } from "vitest";
+import type { Kernel } from "./create.js";
+import { kernelsFor } from "./test-kernel.js";
 import type { Agent } from "./agent.js";
 
 const POLICY = `policy sched {
@@ -13,15 +12,7 @@ const POLICY = `policy sched {
   allow fs.write "/mem/working/**"
 }`;
 
-const kernels: Kernel[] = [];
-afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
-
-async function kernel(o: Partial<KernelCreateOptions> = {}): Promise<Kernel> {
-  const r = compile(POLICY, { filename: "sched.acp" });
-  const k = await Kernel.create({ policy: await loadPolicy(r.wasm!, r.manifest!), tools: { ping: { run: () => "pong" } }, ...o });
-  kernels.push(k);
-  return k;
-}
+const kernel = kernelsFor(POLICY, "sched.acp", { tools: { ping: { run: () => "pong" } } });
 
 // CPU-bound work that yields between chunks (each chunk is a few ticks), never making a syscall.
 const WORKER = `export default async function main(n) {

@@ -1,9 +1,7 @@
 // Tenants: each has its own file system namespace and pipes; reaching into another tenant is
 // SIGTRUST → SIGKILL unless a rule explicitly allows that very access.
-import { afterEach, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { loadPolicy } from "../policy/load.js";
-import { Kernel } from "./create.js";
+import { describe, expect, it } from "vitest";
+import { kernelsFor } from "./test-kernel.js";
 
 const POLICY = `policy tenants {
   on violation kill
@@ -23,14 +21,10 @@ const POLICY = `policy tenants {
   allow fs.read "/tenants/acme/mem/**" when agent.tenant == "acme"
 }`;
 
-const kernels: Kernel[] = [];
-afterEach(async () => { for (const k of kernels.splice(0)) await k.shutdown(); });
+const newKernel = kernelsFor(POLICY, "tenants.acp", { pipeTimeoutMs: 500 });
 
-async function kernel(): Promise<Kernel> {
-  const r = compile(POLICY, { filename: "tenants.acp" });
-  if (!r.wasm) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  const k = await Kernel.create({ policy: await loadPolicy(r.wasm, r.manifest!), pipeTimeoutMs: 500 });
-  kernels.push(k);
+async function kernel() {
+  const k = await newKernel();
   const globex = await k.namespace("globex");
   await globex.write("/mem/semantic/catalog.txt", "widgets: 3");
   await globex.write("/mem/working/secret.txt", "globex payroll");
