@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -107,5 +107,15 @@ describe("acpc", () => {
   it("the installed bin runs (built by npm install)", () => {
     const out = execFileSync(process.execPath, [join(root, "bin/acpc.js"), "check", join(root, "policies")], { encoding: "utf8" });
     expect(out).toMatch(/file\(s\) checked: ok/);
+  });
+
+  it("ends quietly when the reader of its output goes away (acpc … | head)", async () => {
+    const child = spawn(process.execPath, [join(root, "bin/acpc.js"), "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();   // the reader is gone before anything is written
+    let err = "";
+    child.stderr.on("data", (d) => { err += d; });
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(err).toBe("");
+    expect(code).toBe(0);
   });
 });
