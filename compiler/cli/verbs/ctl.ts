@@ -48,7 +48,11 @@ export async function ctlVerb(argv: string[], io: Io): Promise<number> {
   const res = await ask(io, socket, req);
   if (!res.ok) return failed(io, res, json);
   const row = res.agent!;
-  io.out(json ? JSON.stringify(res) : `${row.id} (${row.name}): ${sub === "signal" ? `sent ${(req as { signal: string }).signal}` : sub === "approve" ? "approved" : "rejected"}; now ${row.state}`);
+  // A verdict takes effect once it is recorded, just after this answer: say so rather than show the
+  // agent still stopped.
+  const what = sub === "signal" ? `sent ${(req as { signal: string }).signal}; now ${row.state}`
+    : `${sub === "approve" ? "approved: the syscall runs" : "rejected: the syscall fails with EPERM"} once the verdict is recorded, and the agent resumes`;
+  io.out(json ? JSON.stringify(res) : `${row.id} (${row.name}): ${what}`);
   return EXIT.ok;
 }
 
