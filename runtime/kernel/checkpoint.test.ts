@@ -67,6 +67,22 @@ describe("checkpoint and rollback", () => {
     await expect(ns.read("/mem/working/c.txt")).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("keep nothing for agents that never checkpoint: a long-running kernel does not grow with them", async () => {
+    const k = await kernel();
+    for (let i = 0; i < 50; i++) await k.run({ name: "writer", source: `export default async function main() { for (let j = 0; j < 5; j++) await sys.fs.write("/mem/working/f" + j, "x"); }` });
+    await new Promise((r) => setTimeout(r, 10));
+    const core = k.core as unknown as { spawnSpecs: Map<string, unknown>; changes: Map<string, unknown[]> };
+    expect(core.spawnSpecs.size).toBe(0);
+    expect(core.changes.size).toBe(0);
+    // One that checkpoints is kept, with only the changes after its checkpoint.
+    const a = await k.spawn({ name: "worker", tenant: "t", source: `export default async function main() {
+      await sys.fs.write("/mem/working/before", "1"); await sys.checkpoint("c"); await sys.fs.write("/mem/working/after", "2"); }` });
+    await a.wait();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(core.spawnSpecs.size).toBe(1);
+    expect(core.changes.get(a.id)).toEqual([{ tenant: "t", path: "/mem/working/after" }]);
+  });
+
   it("refuse a checkpoint of another agent", async () => {
     const k = await kernel();
     const { a } = await crashAfterBystander(k);

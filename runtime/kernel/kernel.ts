@@ -76,7 +76,8 @@ export class KernelCore {
   private readonly spawnSpecs = new Map<string, { spec: SpawnOptions; pipeline: boolean }>();
   /** Agents restarted by a rollback → the agent they continue (its checkpoints and changes are theirs). */
   private readonly lineage = new Map<string, string>();
-  /** Per agent lineage: the files it wrote or removed, in order (what a per-agent rollback undoes). */
+  /** Per agent lineage with a checkpoint: the files it wrote or removed since its first one, in order
+   * (what a per-agent rollback undoes). Having an entry here is what makes an agent restartable. */
   private readonly changes = new Map<string, { tenant: string; path: string }[]>();
   /** A tenant's file system namespace, as its agents see it. */
   readonly fsFor: (tenant: string) => Promise<FileSystem>;
@@ -112,7 +113,10 @@ export class KernelCore {
         pipes.set(d.name, { reader, sender, mark: this.pipes.get(tenant, d.name)!.mark() });
       }
       const snapshot = vfs.snapshot();
-      const changeIndex = this.changes.get(owner)?.length ?? 0;
+      // From an agent's first checkpoint on, its file changes are kept (what a rollback undoes).
+      let list = this.changes.get(owner);
+      if (!list) this.changes.set(owner, (list = []));
+      const changeIndex = list.length;
       const id = `cp-${++this.checkpointSeq}`;
       this.checkpoints.set(id, { owner, tenant, label, snapshot: await snapshot, pipes, changeIndex });
       // The descriptor is written after the snapshot, so it is not inside it.
@@ -121,10 +125,8 @@ export class KernelCore {
       return id;
     };
     const touched = (agentId: string, tenant: string, path: string) => {
-      const owner = this.lineage.get(agentId) ?? agentId;
-      let list = this.changes.get(owner);
-      if (!list) this.changes.set(owner, (list = []));
-      list.push({ tenant, path });
+      // Only agents with a checkpoint can be rolled back: the others' writes are not tracked.
+      this.changes.get(this.lineage.get(agentId) ?? agentId)?.push({ tenant, path });
     };
     this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -156,6 +158,8 @@ export class KernelCore {
       onEnd: (a, bytes) => {
         this.pool.release(a.slot, bytes);
         this.rateLimits.forget(a.id);
+        // An agent that took no checkpoint can never be rolled back: its spec need not be kept.
+        if (!this.changes.has(this.lineage.get(a.id) ?? a.id)) { this.spawnSpecs.delete(a.id); this.lineage.delete(a.id); }
         // An instance that aborted takes its other agents with it, and only them.
         if (a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
       },

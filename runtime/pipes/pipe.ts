@@ -228,7 +228,7 @@ export class Pipe {
     const before = this.queue.length;
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const seq = this.queue[i]!.seq;
-      if (seq >= mark.sendSeq) { this.queue.splice(i, 1); this.offered.delete(seq); }
+      if (seq >= mark.sendSeq) { this.queue.splice(i, 1); this.offered.delete(seq); this.refused.delete(seq); }
     }
     const withdrawn = before - this.queue.length;
     this.sentCount -= withdrawn;
