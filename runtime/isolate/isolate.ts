@@ -76,9 +76,8 @@ export class Isolate {
   private rt: QuickJSRuntime | null;
   private ctx: QuickJSContext | null;
   private guest: QuickJSHandle | null = null;
-  private settleFn: QuickJSHandle | null = null;
-  private callGuest: Prepared["call"] | null = null;
-  private runPending: Prepared["jobs"] | null = null;
+  /** How the kernel reaches into the guest: its settle function, the call path, the job runner. */
+  private io: Pick<Prepared, "settle" | "call" | "jobs"> | null;
   /** Syscalls made and not yet answered. */
   private readonly inFlight = new Set<number>();
   private nextId = 0;
@@ -100,9 +99,7 @@ export class Isolate {
     this.rt = p.rt;
     this.ctx = p.ctx;
     this.guest = p.guest;
-    this.settleFn = p.settle;
-    this.callGuest = p.call;
-    this.runPending = p.jobs;
+    this.io = p;
   }
 
   get alive(): boolean {
@@ -197,7 +194,7 @@ export class Isolate {
       for (;;) {
         if (quantumTicks !== null) { this.sliceTicks = 0; this.sliceStart = performance.now(); }
         const before = this.ticks;
-        const r = this.runPending!(quantumTicks === null ? -1 : step);
+        const r = this.io!.jobs(quantumTicks === null ? -1 : step);
         if (!r.ok) {
           const message = this.describe(r.error);
           r.error.dispose();
@@ -238,9 +235,9 @@ export class Isolate {
 
   /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
   fromGuest(call: string): number | undefined {
-    const nul = call.indexOf("\n");
-    const name = nul < 0 ? call : call.slice(0, nul);
-    const text = nul < 0 ? undefined : call.slice(nul + 1);
+    const nl = call.indexOf("\n");
+    const name = nl < 0 ? call : call.slice(0, nl);
+    const text = nl < 0 ? undefined : call.slice(nl + 1);
     if (this.killed) return KILLED;
     if (name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (name === "log") { this.host.log(text ?? "null"); return undefined; }
@@ -255,7 +252,7 @@ export class Isolate {
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
       this.sliceTicks = 0;
       this.sliceStart = performance.now();
-      try { this.callGuest!(this.settleFn!, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
+      try { this.io!.call(this.io!.settle, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
     };
     const reply: Reply = {
       resolve: (json) => settle(json === undefined ? "1" : "1" + json),
@@ -319,9 +316,7 @@ export class Isolate {
     this.inFlight.clear();
     this.main = null;
     this.guest = null;
-    this.settleFn = null;
-    this.callGuest = null;
-    this.runPending = null;
+    this.io = null;
     return { bytes: used ?? this.limits.memoryBytes };
   }
 
