@@ -8,7 +8,7 @@ export const KILLED = -1;
 
 /**
  * Evaluated as a script; `__acp_host` is the host entry: one string, the call's name alone or the
- * name, a newline and the JSON of its arguments (JSON text holds no raw newline; a NUL would end the C string); it returns the syscall's id, KILLED, or nothing. The
+ * name, a newline and the JSON of its arguments (JSON text holds no raw newline; a NUL would end the C string), or the name, a tab and a path for calls that take only a path; it returns the syscall's id (its outcome comes later, through settle), its outcome string when it was answered at once, KILLED, or nothing. The
  * script's value is the kernel's handle on the guest: `{ start, deliver, settle }`.
  */
 export const BOOTSTRAP = `(() => {
@@ -32,33 +32,55 @@ export const BOOTSTRAP = `(() => {
   function syscall(name, args) {
     let text;
     try { text = stringify(args); } catch (e) { text = undefined; }
-    const id = host(text === undefined ? name : name + "\\n" + text);
+    return call(text === undefined ? name : name + "\\n" + text);
+  }
+
+  // A call whose one argument is a path goes as the path itself, after a tab: no JSON to make here
+  // or to parse in the kernel. A NUL would end the C string on the way, so such a path goes as JSON.
+  const indexOf = String.prototype.indexOf, NUL = ["\\0"];
+  function pathCall(name, path) {
+    if (typeof path === "string" && reflectApply(indexOf, path, NUL) < 0) return call(name + "\\t" + path);
+    return syscall(name, { path });
+  }
+
+  function call(wire) {
+    const id = host(wire);
     if (id === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
+    // Answered in the same call (no I/O was needed): the outcome itself, as settle() gets it.
+    if (typeof id === "string") return outcome(id, resolved, rejected);
     if (typeof id !== "number") throw new ErrorCtor("the kernel could not take this call");
     return new PromiseCtor((res, rej) => { pending[id] = { __proto__: null, res, rej }; });
   }
+  const promiseResolve = Promise.resolve, promiseReject = Promise.reject;
+  const resolved = (v) => reflectApply(promiseResolve, PromiseCtor, [v]);
+  const rejected = (e) => reflectApply(promiseReject, PromiseCtor, [e]);
 
-  // Called by the kernel with a syscall's outcome: "1" + result JSON (or "1" alone for none), or
-  // "0" + { code, message }. The promise is created and settled here, in the guest, so no host
+  // A syscall's outcome, as the kernel sends it: "1" + result JSON (or "1" alone for none), or
+  // "0" + { code, message }. Promises are created and settled here, in the guest, so no host
   // handle outlives the call.
+  function outcome(text, res, rej) {
+    let value;
+    try { value = text.length === 1 ? undefined : parse(reflectApply(slice, text, [1])); } catch (e) { return rej(e); }
+    if (text[0] === "1") return res(value);
+    const err = new ErrorCtor(value.message);
+    defineProperty(err, "code", { value: value.code, writable: true, enumerable: true, configurable: true });
+    return rej(err);
+  }
+
+  // Called by the kernel with the outcome of a syscall that had to wait.
   function settle(id, text) {
     const p = pending[id];
     if (!p) return;
     delete pending[id];
-    let value;
-    try { value = text.length === 1 ? undefined : parse(reflectApply(slice, text, [1])); } catch (e) { p.rej(e); return; }
-    if (text[0] === "1") { p.res(value); return; }
-    const err = new ErrorCtor(value.message);
-    defineProperty(err, "code", { value: value.code, writable: true, enumerable: true, configurable: true });
-    p.rej(err);
+    outcome(text, p.res, p.rej);
   }
 
   const sys = freeze({
     fs: freeze({
-      read: (path) => syscall("fs.read", { path }),
+      read: (path) => pathCall("fs.read", path),
       write: (path, data) => syscall("fs.write", { path, data }),
-      list: (path) => syscall("fs.list", { path }),
-      remove: (path) => syscall("fs.delete", { path }),
+      list: (path) => pathCall("fs.list", path),
+      remove: (path) => pathCall("fs.delete", path),
     }),
     tool: (name, args) => syscall("tool.call", { name, args }),
     pipe: freeze({

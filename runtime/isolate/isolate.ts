@@ -7,15 +7,18 @@ import { installHostEntry, jobRunner, type JobOutcome } from "./lean-host.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
 
-/** How the kernel answers a syscall later: exactly one of these is called, at most once. */
+/** How the kernel answers a syscall: exactly one of these is called, at most once. Called before
+ * `syscall` returns, the answer goes back with the call itself, and they return true (the guest
+ * needs no turn for it); called later, they settle the guest's promise and return false. */
 export interface Reply {
-  resolve(json: string | undefined): void;
-  reject(code: string, message: string): void;
+  resolve(json: string | undefined): boolean;
+  reject(code: string, message: string): boolean;
 }
 
 export interface IsolateHost {
-  /** A syscall from guest code. Return "killed" to stop the guest right here, uncatchably. */
-  syscall(name: string, argsJson: string | undefined, reply: Reply): "pending" | "killed";
+  /** A syscall from guest code: its arguments as JSON, or (`path` set) a call whose one argument is
+   * that path, sent without JSON. Return "killed" to stop the guest right here, uncatchably. */
+  syscall(name: string, argsJson: string | undefined, reply: Reply, path?: string): "pending" | "killed";
   /** main() settled: `{ ok, result }` or `{ ok: false, error }` as JSON made in the guest. */
   exit(json: string): void;
   log(json: string): void;
@@ -234,37 +237,47 @@ export class Isolate {
   }
 
   /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
-  fromGuest(call: string): number | undefined {
-    const nl = call.indexOf("\n");
-    const name = nl < 0 ? call : call.slice(0, nl);
-    const text = nl < 0 ? undefined : call.slice(nl + 1);
+  fromGuest(call: string): number | string | undefined {
+    // The name ends at the first newline (JSON follows) or tab (a path follows, which may itself
+    // hold either; JSON holds neither raw).
+    const nl = call.indexOf("\n"), tab = call.indexOf("\t");
+    const isPath = tab >= 0 && (nl < 0 || tab < nl);
+    const end = isPath ? tab : nl;
+    const name = end < 0 ? call : call.slice(0, end);
+    const text = end < 0 ? undefined : call.slice(end + 1);
     if (this.killed) return KILLED;
-    if (name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
-    if (name === "log") { this.host.log(text ?? "null"); return undefined; }
+    if (!isPath && name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
+    if (!isPath && name === "log") { this.host.log(text ?? "null"); return undefined; }
     const id = this.nextId++;
     this.inFlight.add(id);
     let settled = false;
-    const settle = (outcome: string) => {
-      if (settled) return;
+    /** While the host is still in the call: an answer now is returned with it. */
+    let inCall = true;
+    let answer: string | null = null;
+    const settle = (outcome: string): boolean => {
+      if (settled) return false;
       settled = true;
       this.inFlight.delete(id);
-      if (!this.alive) return;
+      if (inCall) { answer = outcome; return true; }
+      if (!this.alive) return false;
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
       this.sliceTicks = 0;
       this.sliceStart = performance.now();
       try { this.io!.call(this.io!.settle, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
+      return false;
     };
     const reply: Reply = {
       resolve: (json) => settle(json === undefined ? "1" : "1" + json),
       reject: (code, message) => settle("0" + JSON.stringify({ code, message })),
     };
-    const verdict = this.host.syscall(name, text, reply);
+    let verdict: "pending" | "killed";
+    try { verdict = isPath ? this.host.syscall(name, undefined, reply, text) : this.host.syscall(name, text, reply); } finally { inCall = false; }
     if (verdict === "killed" || this.killed) {
       settled = true;
       this.inFlight.delete(id);
       return KILLED;
     }
-    return id;
+    return answer ?? id;
   }
 
   private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {

@@ -7,6 +7,15 @@ import { installHostEntry, jobRunner } from "./lean-host.js";
 const TEXTS = ["fs.read\n{\"path\":\"/mem/a\"}", "log", "", "ünïcødé ✓ 𝄞 \"quotes\" \\ back", "x".repeat(1 << 20)];
 
 describe.each([true, false])("host entry (lean: %s)", (lean) => {
+  it("returns a string to the guest as it was made", async () => {
+    const mod = await newQuickJSWASMModule();
+    const ctx = mod.newRuntime().newContext();
+    installHostEntry(ctx, "__host", (t) => "1" + t, lean);
+    ctx.setProp(ctx.global, "texts", ctx.newString(JSON.stringify(TEXTS)));
+    const r = ctx.evalCode(`JSON.parse(texts).map((t) => __host(t))`);
+    expect(ctx.dump(ctx.unwrapResult(r))).toEqual(TEXTS.map((t) => "1" + t));
+  });
+
   it("passes the guest's string in and a number (or nothing) out, and calls back into the guest", async () => {
     const mod = await newQuickJSWASMModule();
     const rt = mod.newRuntime();

@@ -10,8 +10,8 @@
 // the same behaviour, only slower. `runtime/isolate/lean-host.test.ts` runs both paths.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 
-/** What the entry does with the guest's string: a number for the guest, or undefined. */
-export type HostEntry = (text: string) => number | undefined;
+/** What the entry does with the guest's string: a number or a string for the guest, or undefined. */
+export type HostEntry = (text: string) => number | string | undefined;
 
 interface Internals {
   ffi: {
@@ -51,7 +51,7 @@ const leanWanted = (globalThis as { process?: { env?: Record<string, string | un
 export function installHostEntry(ctx: QuickJSContext, name: string, entry: HostEntry, lean = leanWanted): { lean: boolean; call: (fn: QuickJSHandle, n: number, text: string) => boolean } {
   const fallbackFn = (h: QuickJSHandle | undefined) => {
     const r = entry(h !== undefined && ctx.typeof(h) === "string" ? ctx.getString(h) : "");
-    return r === undefined ? undefined : ctx.newNumber(r);
+    return r === undefined ? undefined : typeof r === "string" ? ctx.newString(r) : ctx.newNumber(r);
   };
   const fallbackCall = (fn: QuickJSHandle, n: number, text: string): boolean => {
     const a = ctx.newNumber(n), b = ctx.newString(text);
@@ -95,20 +95,27 @@ export function installHostEntry(ctx: QuickJSContext, name: string, entry: HostE
       }
       const r = entry(text);
       // The C side takes the value out of this fresh box and frees the box.
-      return r === undefined ? 0 : ffi.QTS_NewFloat64(ctxPtr, r);
+      if (r === undefined) return 0;
+      if (typeof r === "number") return ffi.QTS_NewFloat64(ctxPtr, r);
+      return newString(r);
     } catch {
       return 0;
     }
   };
   const undef = ffi.QTS_GetUndefined();
   let u32 = new Uint32Array(mod.HEAPU8.buffer);
-  const call = (fn: QuickJSHandle, n: number, text: string): boolean => {
+  /** A guest string (a boxed JSValue pointer) made from a host string. */
+  function newString(text: string): number {
     const bytes = mod.lengthBytesUTF8(text) + 1;
     const str = mod._malloc(bytes);
     mod.stringToUTF8(text, str, bytes);
-    const a = ffi.QTS_NewFloat64(ctxPtr, n);
-    const b = ffi.QTS_NewString(ctxPtr, str);
+    const v = ffi.QTS_NewString(ctxPtr, str);
     mod._free(str);
+    return v;
+  }
+  const call = (fn: QuickJSHandle, n: number, text: string): boolean => {
+    const a = ffi.QTS_NewFloat64(ctxPtr, n);
+    const b = newString(text);
     const argv = mod._malloc(8);
     // Read after the allocations: growing memory replaces the buffer.
     if (u32.buffer !== mod.HEAPU8.buffer) u32 = new Uint32Array(mod.HEAPU8.buffer);

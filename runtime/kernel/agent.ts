@@ -6,9 +6,9 @@ import type { ModuleSlot } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
 import type { AgentInfo, Decision, Request } from "../policy/types.js";
 import { SyscallError, toSyscallError } from "./errors.js";
-import { translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
+import { LATER, translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
-import type { FlightRecorder } from "../recorder/recorder.js";
+import type { Ack, FlightRecorder } from "../recorder/recorder.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RollbackReport } from "./kernel.js";
 
@@ -40,7 +40,7 @@ export class Agent {
   private syscalls = 0;
   private toolCalls = 0;
   private logLines = 0;
-  private readonly held: (() => void)[] = [];
+  private readonly held: (() => boolean | void)[] = [];
   private review: Review | null = null;
   private readonly dead = new AbortController();
   private readonly isolate: Isolate;
@@ -61,7 +61,7 @@ export class Agent {
   ) {
     this.priority = priority;
     this.isolate = new Isolate(slot, limits, {
-      syscall: (name, args, reply) => this.onSyscall(name, args, reply),
+      syscall: (name, args, reply, path) => this.onSyscall(name, args, reply, path),
       exit: (json) => this.onExit(json),
       log: (json) => this.onLog(json),
       overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
@@ -173,7 +173,7 @@ export class Agent {
     p.catch((e) => this.env.onRecorderError?.(e));
   }
 
-  private onSyscall(name: string, argsJson: string | undefined, reply: Reply): "pending" | "killed" {
+  private onSyscall(name: string, argsJson: string | undefined, reply: Reply, path?: string): "pending" | "killed" {
     this.syscalls++;
     if (this.syscalls > this.limits.maxSyscalls) {
       this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxSyscalls} syscalls`, code: "EQUOTA" });
@@ -183,7 +183,7 @@ export class Agent {
       this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxToolCalls} tool calls`, code: "EQUOTA" });
       return "killed";
     }
-    const t = translate(name, argsJson, this.limits.argBytes, this.info);
+    const t = translate(name, argsJson, this.limits.argBytes, this.info, path);
     if (t.ok && t.call.input) {
       // Decided on what it will deliver (pipe.recv): wait for that first, then through the gate.
       this.inFlight++;
@@ -266,18 +266,29 @@ export class Agent {
     }
     const started = performance.now();
     this.inFlight++;
-    // Append before effect: nothing happens until the record is durable; a failed append fails closed.
-    const recorded = this.env.recorder.syscall(rec);
+    const recorder = this.env.recorder;
+    // A memory recorder acknowledges on return: with an effect that needs no I/O either, the whole
+    // syscall happens in this call and its answer goes back with it.
+    const immediate = recorder.immediate;
     let seq = -1;
     const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
       abandon(false);
       this.inFlight--;
-      if (seq >= 0) this.note(this.env.recorder.complete({ of: seq, ok, errno: err?.code ?? null, result: payload ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000 }));
+      if (seq >= 0) {
+        const done = { of: seq, ok, errno: err?.code ?? null, result: payload ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
+        if (!immediate) this.note(recorder.complete(done));
+        else try { recorder.completeNow(done); } catch (e) { this.env.onRecorderError?.(e); }
+      }
       this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)));
     };
     const run = () => {
       if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
       ran = true;
+      if (t.call.now) {
+        let out: string | undefined | typeof LATER;
+        try { out = t.call.now(this.env.services); } catch (e) { return finish(false, undefined, toSyscallError(e)); }
+        if (out !== LATER) return finish(true, out);
+      }
       t.call.effect(this.env.services, this.effectCtx())
         .then((payload) => finish(true, payload), (e) => finish(false, undefined, toSyscallError(e)));
     };
@@ -286,7 +297,7 @@ export class Agent {
       this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect as "deny" | "stop", rule: decision.rule, outcome });
       finish(false, undefined, new SyscallError("EPERM", `${request.syscall} ${request.target}: denied by ${decision.rule ?? "the policy's default"}`));
     };
-    recorded.then((ack) => {
+    const proceed = (ack: Ack) => {
       seq = ack.seq;
       if (this.exitValue) { abandon(false); this.inFlight--; return; }
       if (decision.effect === "allow") return run();
@@ -295,20 +306,27 @@ export class Agent {
       this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"), abandon,
         fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) };
       this.state = "stopped";
-      this.note(this.env.recorder.signal(this.who(), "SIGSTOP", "policy"));
-    }, (e) => {
-      // The recorder failed: fail closed, the effect never happens.
-      finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`));
-    });
+      this.note(recorder.signal(this.who(), "SIGSTOP", "policy"));
+    };
+    // The recorder failed: fail closed, the effect never happens.
+    const unrecorded = (e: unknown) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`));
+    // Append before effect: nothing happens until the record is durable; a failed append fails closed.
+    if (!immediate) {
+      recorder.syscall(rec).then(proceed, unrecorded);
+      return "pending";
+    }
+    let ack: Ack;
+    try { ack = recorder.syscallNow(rec); } catch (e) { unrecorded(e); return "pending"; }
+    proceed(ack);
     return "pending";
   }
 
   /** Hands a result to the guest now, or when the agent is continued. */
-  private deliver(f: () => void): void {
+  private deliver(f: () => boolean | void): void {
     if (this.exitValue) return;
     if (this.state === "stopped") { this.held.push(f); return; }
-    f();
-    this.env.schedule(this);
+    // An answer that went back with the call itself needs no turn: the guest is running.
+    if (!f()) this.env.schedule(this);
   }
 
   /** Called by the scheduler: runs the guest's pending jobs for one quantum; true when more are waiting. */

@@ -94,11 +94,17 @@ export class KernelCore {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
     const namespaces = new Map<string, Promise<FileSystem>>();
+    /** Namespaces once they are ready: what a syscall that needs no I/O uses without waiting. */
+    const ready = new Map<string, FileSystem>();
     const fs = (tenant: string) => {
       let ns = namespaces.get(tenant);
-      if (!ns) namespaces.set(tenant, (ns = opts.fs(tenant)));
+      if (!ns) {
+        namespaces.set(tenant, (ns = opts.fs(tenant)));
+        ns.then((v) => { ready.set(tenant, v); }, () => undefined);
+      }
       return ns;
     };
+    const fsNow = (tenant: string) => ready.get(tenant);
     this.fsFor = fs;
     const checkpoint = async (agentId: string, tenant: string, label: string) => {
       const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };
@@ -128,7 +134,7 @@ export class KernelCore {
       // Only agents with a checkpoint can be rolled back: the others' writes are not tracked.
       this.changes.get(this.lineage.get(agentId) ?? agentId)?.push({ tenant, path });
     };
-    this.services = { fs, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
+    this.services = { fs, fsNow, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.scheduler = new Scheduler(opts.quantumTicks);
     this.rateLimits = new RateLimits(opts.policy.manifest);

@@ -13,6 +13,8 @@ import type { ToolSpec } from "./types.js";
 /** What the gate needs of the file system: canonical paths in, errno-coded errors out. */
 export interface FileSystem {
   read(path: string): Promise<string>;
+  /** `read` without waiting where the file is in memory; undefined where it needs `read`. */
+  readNow?(path: string): string | undefined;
   write(path: string, data: string): Promise<void>;
   list(path: string): Promise<string[]>;
   remove(path: string): Promise<void>;
@@ -21,6 +23,8 @@ export interface FileSystem {
 export interface Services {
   /** The file system of a tenant's namespace: tenants never see each other's memory mounts. */
   fs(tenant: string): Promise<FileSystem>;
+  /** The namespace, if it is ready: syscalls that need no I/O run in one step with it. */
+  fsNow?(tenant: string): FileSystem | undefined;
   tools: Record<string, ToolSpec>;
   pipes: PipeTable;
   net: NetLimits;
@@ -51,7 +55,13 @@ export interface Call {
   release?: (s: Services, refused: boolean) => void;
   /** Runs the effect; resolves with the JSON the guest gets back. */
   effect: (s: Services, ctx: EffectCtx) => Promise<string | undefined>;
+  /** The same effect without waiting, when it needs no I/O: its JSON, or LATER when `effect` must
+   * run instead (and nothing was done). Throws what `effect` would reject with. */
+  now?: (s: Services) => string | undefined | typeof LATER;
 }
+
+/** What `Call.now` returns when the effect has to wait: run `effect`. */
+export const LATER: unique symbol = Symbol("later");
 
 type Args = Record<string, unknown>;
 const obj = (a: unknown): Args => (a !== null && typeof a === "object" && !Array.isArray(a) ? (a as Args) : {});
@@ -77,12 +87,14 @@ export function tenantOf(path: string, own: string): { tenant: string; path: str
 }
 
 function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"] | undefined,
-  run: (fs: FileSystem, path: string) => Promise<string | undefined>): Call {
+  run: (fs: FileSystem, path: string) => Promise<string | undefined>,
+  now?: (fs: FileSystem, path: string) => string | undefined | typeof LATER): Call {
   const path = target(a.path);
   const where = tenantOf(path, agent.tenant ?? "");
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
+    ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
     effect: async (s, ctx) => {
       const out = await run(await s.fs(where.tenant), where.path);
       if (syscall === "fs.write" || syscall === "fs.delete") s.touched?.(ctx.agent.id, where.tenant, where.path);
@@ -92,7 +104,11 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
 }
 
 const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
-  "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, async (fs, p) => json(await fs.read(p))),
+  "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, async (fs, p) => json(await fs.read(p)), (fs, p) => {
+    if (!fs.readNow) return LATER;
+    const text = fs.readNow(p);
+    return text === undefined ? LATER : json(text);
+  }),
   "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p))),
   "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; }),
   "fs.write": (a, agent) => {
@@ -174,11 +190,23 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
 
 export type Translation = { ok: true; call: Call } | { ok: false; request: Request };
 
-/** Turns a guest call into its request and effect; unknown or malformed calls still get a request, which the policy decides as a violation. */
-export function translate(name: string, argsJson: string | undefined, maxArgBytes: number, agent: AgentInfo): Translation {
+/** Calls whose one argument is a path, which the guest may send without JSON. */
+const PATH_ONLY = new Set(["fs.read", "fs.list", "fs.delete"]);
+
+/**
+ * Turns a guest call into its request and effect; unknown or malformed calls still get a request,
+ * which the policy decides as a violation. The arguments are JSON, or `path` alone for a call
+ * that takes only a path.
+ */
+export function translate(name: string, argsJson: string | undefined, maxArgBytes: number, agent: AgentInfo, path?: string): Translation {
   const bad = (why: string): Translation => ({ ok: false, request: { agent, syscall: `\u0000${why}`, target: name } });
   const make = TABLE[name];
   if (!make) return bad("unknown-syscall");
+  if (path !== undefined) {
+    if (!PATH_ONLY.has(name)) return bad("args-not-json");
+    if (path.length > maxArgBytes) return bad("args-too-large");
+    return { ok: true, call: make({ path }, agent) };
+  }
   if (argsJson === undefined) return bad("args-not-json");
   if (argsJson.length > maxArgBytes) return bad("args-too-large");
   let args: unknown;

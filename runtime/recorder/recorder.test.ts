@@ -78,6 +78,40 @@ describe("FlightRecorder chain", () => {
     expect(verify(rec.records().map((r) => canonicalJson(r)))).toMatchObject({ ok: true, closed: true });
   });
 
+  it("a memory recorder acknowledges at once: syscallNow and completeNow return their acks, refusals are thrown", async () => {
+    const rec = await FlightRecorder.open({ memory: true, now: () => 7 });
+    expect(rec.immediate).toBe(true);
+    const s = rec.syscallNow(buy(3));
+    const c = rec.completeNow({ of: s.seq, ok: true, result: "fine", durationMs: 0.5 });
+    // In the log and the head before anything was awaited.
+    expect(rec.records().map((r) => r.seq)).toEqual([0, s.seq, c.seq]);
+    expect(rec.head()).toEqual(c);
+    const thrown = (f: () => unknown) => { try { f(); return "returned"; } catch (e) { return e instanceof RecorderError ? e.code : String(e); } };
+    expect(thrown(() => rec.completeNow({ of: 99, ok: true, durationMs: 1 }))).toBe("EINVAL");
+    expect(thrown(() => rec.syscallNow(buy(1, { n: 10n })))).toBe("EINVAL");
+    // The same records as the promise-returning calls make.
+    const twin = await FlightRecorder.open({ memory: true, now: () => 7 });
+    const s2 = await twin.syscall(buy(3));
+    await twin.complete({ of: s2.seq, ok: true, result: "fine", durationMs: 0.5 });
+    expect(twin.records()).toEqual(rec.records());
+    await rec.close();
+    expect(thrown(() => rec.syscallNow(buy(1)))).toBe("ECLOSED");
+    const onFile = await FlightRecorder.open({ path: tempLog() });
+    expect(onFile.immediate).toBe(false);
+    expect(thrown(() => onFile.syscallNow(buy(1)))).toBe("EINVAL");
+    await onFile.close();
+  });
+
+  it("keeps a long memory log exactly, lines of any size and script included", async () => {
+    const rec = await FlightRecorder.open({ memory: true });
+    const texts = ["plain", "ünïcødé €uro 🎉", "x".repeat(600_000), "y".repeat(2_000_000), ...Array.from({ length: 3000 }, (_, i) => `line ${i} ${"é".repeat(i % 300)}`)];
+    for (const text of texts) await rec.append({ kind: "log", agent: PAYER, text });
+    await rec.close();
+    const records = rec.records();
+    expect(records.filter((r) => r.kind === "log").map((r) => (r as { text: string }).text)).toEqual(texts);
+    expect(verify(records.map((r) => canonicalJson(r)))).toMatchObject({ ok: true, closed: true });
+  });
+
   it("seals every N records and before close when it has a key", async () => {
     const rec = await FlightRecorder.open({ memory: true, key: KEY, sealEvery: 3 });
     for (let i = 0; i < 7; i++) await rec.signal(PAYER, "SIGSTOP", "host");

@@ -1,6 +1,8 @@
 // The flight recorder: appends hash-chained records and acknowledges each only once it is durable.
 // Group commit: appends that arrive while a write+fsync is in flight (or within `groupCommitMs` of
 // an idle recorder) share the next write and fsync. Any I/O failure fails the recorder closed.
+// A memory recorder has no I/O to wait for: a record is durable (in the log) once appended, so it
+// acknowledges at once, and the kernel can take a syscall that needs no I/O either in one step.
 import { CanonicalJsonError } from "./canonical-json.js";
 import { GENESIS_HASH, linkRecord, type Linked } from "./chain.js";
 import { hmacSha256Hex } from "./digest.js";
@@ -141,6 +143,32 @@ export class FlightRecorder {
     return this.build(() => completeBody(input));
   }
 
+  /** True when appends are durable as soon as they return (a memory recorder): `syscallNow` and
+   * `completeNow` may be used, and acknowledge without waiting. */
+  get immediate(): boolean {
+    return this.mode === "memory";
+  }
+
+  /** `syscall`, acknowledged on return; throws the RecorderError `syscall` would reject with. Only
+   * for an `immediate` recorder. */
+  syscallNow(input: SyscallInput): Ack {
+    return this.now(syscallBody, input);
+  }
+
+  /** `complete`, acknowledged on return (see syscallNow). */
+  completeNow(input: CompleteInput): Ack {
+    return this.now(completeBody, input);
+  }
+
+  private now<I>(make: (input: I) => AppendBody, input: I): Ack {
+    if (this.mode !== "memory") throw new RecorderError("EINVAL", "only a memory recorder acknowledges at once");
+    let body: AppendBody;
+    try { body = make(input); } catch (e) { throw invalid(e); }
+    const refused = this.refusal(body);
+    if (refused) throw refused;
+    return this.record(body);
+  }
+
   signal(agent: RecordedAgent, signal: string, source: SignalSource): Promise<Ack> {
     return this.build(() => signalBody(agent, signal, source));
   }
@@ -189,14 +217,22 @@ export class FlightRecorder {
   }
 
   private admit(body: AppendBody): Promise<Ack> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closing) return Promise.reject(new RecorderError("ECLOSED", "the recorder is closed"));
-    if (body.kind === "complete" && body.of >= this.nextSeq) return Promise.reject(new RecorderError("EINVAL", `complete names #${body.of}, which is not yet written`));
-    return this.enqueue(body);
+    const refused = this.refusal(body);
+    return refused ? Promise.reject(refused) : this.enqueue(body);
+  }
+
+  private refusal(body: AppendBody): RecorderError | null {
+    if (this.failure) return this.failure;
+    if (this.closing) return new RecorderError("ECLOSED", "the recorder is closed");
+    if (body.kind === "complete" && body.of >= this.nextSeq) return new RecorderError("EINVAL", `complete names #${body.of}, which is not yet written`);
+    return null;
   }
 
   private enqueue(body: RecordBody): Promise<Ack> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.mode === "memory") {
+      try { return Promise.resolve(this.record(body)); } catch (e) { return Promise.reject(e); }
+    }
     let linked: Linked;
     try { linked = linkRecord(body, this.nextSeq, (this.opts.now ?? Date.now)(), this.last); } catch (e) { return Promise.reject(invalid(e)); }
     this.nextSeq++;
@@ -207,6 +243,21 @@ export class FlightRecorder {
     if (body.kind !== "seal" && body.kind !== "close" && this.opts.key && ++this.sinceSeal >= this.opts.sealEvery) void this.enqueueSeal();
     this.schedule();
     return batch.done.then(() => ack);
+  }
+
+  /** A memory recorder's append: linked and in the log before it returns. */
+  private record(body: RecordBody): Ack {
+    let linked: Linked;
+    try { linked = linkRecord(body, this.nextSeq, (this.opts.now ?? Date.now)(), this.last); } catch (e) { throw invalid(e); }
+    (this.sink as MemorySink).append(linked.line);
+    this.nextSeq++;
+    this.last = linked.hash;
+    const ack: Ack = { seq: linked.seq, hash: linked.hash };
+    this.durable = ack;
+    this.written++;
+    try { this.opts.onSync?.(ack.seq); } catch { /* an observer's failure must not stall the log */ }
+    if (body.kind !== "seal" && body.kind !== "close" && this.opts.key && ++this.sinceSeal >= this.opts.sealEvery) void this.enqueueSeal();
+    return ack;
   }
 
   private batchFor(ack: Ack): Batch {

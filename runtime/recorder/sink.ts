@@ -19,33 +19,66 @@ export interface Sink<T = unknown> {
 }
 
 /** Keeps the log in memory: for tests, and for embedders that ship records elsewhere themselves.
- * Lines are kept as written and parsed when read, off the syscall path. */
+ * Lines are kept as UTF-8 bytes in large chunks outside the JS heap (a long log costs the garbage
+ * collector nothing; Web APIs only, so it runs in an edge worker too) and parsed when read, off the syscall path. */
 export class MemorySink implements Sink<string> {
   readonly stats: SinkStats = { writes: 0, syncs: 0, bytes: 0 };
-  private readonly lines: string[] = [];
+  private readonly chunks: Uint8Array[] = [];
+  private chunk: Uint8Array | null = null;
+  private used = 0;
+  /** Per line: its chunk and its end in it (it starts where the line before it in that chunk ended). */
+  private readonly lineChunk: number[] = [];
+  private readonly lineEnd: number[] = [];
   private readonly parsed: FlightRecord[] = [];
 
   /** The records so far, exactly as a reader of the lines sees them. */
   get records(): readonly FlightRecord[] {
-    for (let i = this.parsed.length; i < this.lines.length; i++) this.parsed.push(JSON.parse(this.lines[i]!) as FlightRecord);
+    for (let i = this.parsed.length; i < this.lineEnd.length; i++) this.parsed.push(JSON.parse(this.line(i)) as FlightRecord);
     return this.parsed;
   }
 
+  /** Line i as written, newline included. */
+  line(i: number): string {
+    const c = this.lineChunk[i]!;
+    const start = i > 0 && this.lineChunk[i - 1] === c ? this.lineEnd[i - 1]! : 0;
+    return decoder.decode(this.chunks[c]!.subarray(start, this.lineEnd[i]!));
+  }
+
+  get length(): number {
+    return this.lineEnd.length;
+  }
+
   encode(line: string): string {
-    // A line is built by concatenation (a tree of pieces); reading a character makes V8 copy it
-    // into one flat string, which is cheap to keep (no pointers for the GC to trace). Every line is
-    // a JSON object, so the character read is checked too.
     if (line.charCodeAt(0) !== 0x7b) throw new RangeError("a flight-record line is a JSON object");
     return line;
   }
 
   async write(batch: readonly string[]): Promise<void> {
-    this.stats.writes++;
-    for (const line of batch) {
-      this.lines.push(line);
-      this.stats.bytes += line.length;
+    for (const line of batch) this.append(line);
+  }
+
+  /** One line, kept before this returns (the memory recorder appends this way, with no batch). */
+  append(line: string): void {
+    this.encode(line);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a line that might not fit starts a new chunk.
+    const most = line.length * 3;
+    if (this.chunk === null || this.used + most > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, most));
+      this.chunks.push(this.chunk);
+      this.used = 0;
     }
+    const n = encoder.encodeInto(line, this.chunk.subarray(this.used)).written;
+    this.used += n;
+    this.lineChunk.push(this.chunks.length - 1);
+    this.lineEnd.push(this.used);
+    this.stats.writes++;
+    this.stats.bytes += n;
   }
 
   async close(): Promise<void> {}
 }
+
+/** Bytes per chunk of a memory log. */
+const CHUNK_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();

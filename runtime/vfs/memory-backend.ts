@@ -43,6 +43,10 @@ export class MemoryBackend implements Backend {
   }
 
   async read(rel: string): Promise<string> {
+    return this.readNow(rel);
+  }
+
+  readNow(rel: string): string {
     const node = lookup(this.root, relSegments(rel), rel);
     if (node === undefined) throw new VfsError("ENOENT", rel);
     if (node.kind === "dir") throw new VfsError("EISDIR", rel);

@@ -60,6 +60,26 @@ describe("Vfs", () => {
     expect(await vfs.list("/mem/working/notes")).toEqual([]);
   });
 
+  it("readNow answers as read does where the backend holds files in memory, and leaves the rest to read", async () => {
+    const { vfs } = standard();
+    await vfs.write("/mem/working/a.txt", "hé");
+    expect(vfs.readNow("/mem/working/a.txt")).toBe("hé");
+    expect(vfs.readNow("/policy/p.acp")).toBe("policy p {}");
+    const now = (p: string) => { try { vfs.readNow(p); return "ok"; } catch (e) { return e instanceof VfsError ? `${e.code} ${e.path}` : String(e); } };
+    for (const p of ["/mem/working/none", "/mem/working", "/mem", "/elsewhere/x", "/mem/working/../x", "/policy/p.acp/x"]) {
+      const later = await vfs.read(p).then(() => "ok", (e: VfsError) => `${e.code} ${e.path}`);
+      expect(now(p), p).toBe(later);
+    }
+    // A backend without readNow (a host directory, say): undefined, and read is the way.
+    const plain: Backend = { read: async () => "far away", write: async () => {}, list: async () => [], remove: async () => {}, stat: async () => null };
+    const mixed = new Vfs({ "/far": plain });
+    expect(mixed.readNow("/far/x")).toBeUndefined();
+    expect(await mixed.read("/far/x")).toBe("far away");
+    // A backend's own failure is EIO at the agent's path, as from read.
+    const broken = new Vfs({ "/b": { ...plain, readNow: () => { throw new Error("disk on fire"); } } as Backend });
+    expect(() => broken.readNow("/b/x")).toThrow(expect.objectContaining({ code: "EIO", path: "/b/x" }));
+  });
+
   it("keeps mounts apart", async () => {
     const { vfs, semantic } = standard();
     await vfs.write("/mem/working/x", "w");

@@ -27,6 +27,21 @@ export class Vfs {
     return forward(p, () => r.backend.read(r.rel));
   }
 
+  /**
+   * `read` without waiting, when the file's backend can answer at once (memory and kernel-made
+   * files); undefined when it cannot (read it with `read`). Errors are thrown as `read` rejects.
+   */
+  readNow(path: string): string | undefined {
+    const p = canonical(path);
+    const r = this.fileTarget(p);
+    if (!r.backend.readNow) return undefined;
+    try {
+      return r.backend.readNow(r.rel);
+    } catch (e) {
+      throw named(p, e);
+    }
+  }
+
   async write(path: string, data: string): Promise<void> {
     const p = canonical(path);
     // Checked here too: a third-party backend might store whatever it is handed.
@@ -125,7 +140,11 @@ async function forward<T>(path: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (e instanceof VfsError) throw e.at(path);
-    throw new VfsError("EIO", path, "the storage behind this mount failed", { cause: e });
+    throw named(path, e);
   }
+}
+
+function named(path: string, e: unknown): VfsError {
+  if (e instanceof VfsError) return e.at(path);
+  return new VfsError("EIO", path, "the storage behind this mount failed", { cause: e });
 }
