@@ -9,6 +9,7 @@ import { SyscallError, toSyscallError } from "./errors.js";
 import { LATER, translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { Ack, FlightRecorder } from "../recorder/recorder.js";
+import type { RecordedAgent } from "../recorder/record.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RollbackReport } from "./kernel.js";
 
@@ -164,8 +165,11 @@ export class Agent {
     }
   }
 
-  private who() {
-    return { id: this.id, name: this.info.name, tenant: this.info.tenant, role: this.info.role, labels: this.info.labels };
+  private recorded: RecordedAgent | null = null;
+
+  /** The agent as records name it: made once and frozen, so the recorder can reuse its checks. */
+  private who(): RecordedAgent {
+    return (this.recorded ??= Object.freeze({ id: this.id, name: this.info.name, tenant: this.info.tenant, role: this.info.role, labels: Object.freeze({ ...this.info.labels }) }));
   }
 
   /** Records whose failure changes nothing for the agent still must not go unobserved. */

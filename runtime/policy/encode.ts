@@ -3,7 +3,7 @@
 // interpreter's normal form; load.test.ts and the differential fuzz hold the two together): this
 // is the host half of every decision, so it allocates nothing per request, runs one checking
 // writer closure per declared type (made once per policy), and copies ASCII without TextEncoder.
-import { isCanonicalPath, MAX_PATH_BYTES } from "../vfs/canonical-path.js";
+import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
 import type { PolicyShape } from "./prepare.js";
 import { SYSCALL_CODE, type TypeDesc } from "./types.js";
@@ -98,11 +98,11 @@ export class RequestEncoder {
     let ok: boolean;
     switch (code) {
       case FS_READ: case FS_LIST: case FS_DELETE:
-        ok = isCanonicalPathFast(target);
+        ok = isCanonicalPath(target);
         this.ptr(R + 56, 0, 0);
         break;
       case FS_WRITE:
-        ok = isCanonicalPathFast(target) && this.fsWriteArgs(R + 56, r.args);
+        ok = isCanonicalPath(target) && this.fsWriteArgs(R + 56, r.args);
         break;
       case NET_FETCH:
         this.netTarget = target;
@@ -309,25 +309,4 @@ export class RequestEncoder {
       }
     }
   }
-}
-
-/**
- * `isCanonicalPath` without its split and byte count for the common case: a short ASCII path is
- * judged in one scan; anything else (non-ASCII, long) goes to the kernel's own definition.
- */
-export function isCanonicalPathFast(p: string): boolean {
-  const n = p.length;
-  if (n === 0 || n > MAX_PATH_BYTES / 3 || p.charCodeAt(0) !== 47) return isCanonicalPath(p);
-  if (n === 1) return true;
-  let segStart = 1;
-  for (let i = 1; i <= n; i++) {
-    const c = i === n ? 47 : p.charCodeAt(i);
-    if (c === 0 || c >= 0x80) return isCanonicalPath(p);
-    if (c !== 47) continue;
-    const len = i - segStart;
-    // "", "." and ".." segments (a trailing "/" is an empty last segment).
-    if (len === 0 || (len <= 2 && p.charCodeAt(segStart) === 46 && (len === 1 || p.charCodeAt(segStart + 1) === 46))) return false;
-    segStart = i + 1;
-  }
-  return true;
 }

@@ -28,7 +28,7 @@ export function linkRecord(body: RecordBody, seq: number, ts: number, prev: stri
       `"kind":"complete","of":${num(body.of)},"ok":${body.ok ? "true" : "false"},"prev":${JSON.stringify(prev)},"resultDigest":${JSON.stringify(body.resultDigest)},"seq":${num(seq)},"ts":${num(ts)}`);
   }
   if (body.kind === "syscall") {
-    const before = `"agent":${canonicalJson(body.agent)}${body.args === undefined ? "" : `,"args":${canonicalJson(body.args)}`},"argsDigest":${JSON.stringify(body.argsDigest)},"argsTruncated":${body.argsTruncated ? "true" : "false"},"audit":${canonicalJson(body.audit)},"effect":${JSON.stringify(body.effect)}`;
+    const before = `"agent":${agentJson(body.agent)}${body.args === undefined ? "" : `,"args":${canonicalJson(body.args)}`},"argsDigest":${JSON.stringify(body.argsDigest)},"argsTruncated":${body.argsTruncated ? "true" : "false"},"audit":${body.audit.length === 0 ? "[]" : canonicalJson(body.audit)},"effect":${JSON.stringify(body.effect)}`;
     const after = `"kind":"syscall","policyHash":${body.policyHash === null ? "null" : JSON.stringify(body.policyHash)},"prev":${JSON.stringify(prev)},"rule":${body.rule === null ? "null" : JSON.stringify(body.rule)},"seq":${num(seq)},"syscall":${JSON.stringify(body.syscall)},"target":${JSON.stringify(body.target)},"ts":${num(ts)}`;
     return join(prev, seq, before, after);
   }
@@ -36,6 +36,18 @@ export function linkRecord(body: RecordBody, seq: number, ts: number, prev: stri
 }
 
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
+
+/** A frozen agent's canonical JSON, made once: every record of an agent names it. */
+const agentTexts = new WeakMap<object, string>();
+function agentJson(agent: object): string {
+  let text = agentTexts.get(agent);
+  if (text === undefined) {
+    text = canonicalJson(agent);
+    const labels = (agent as { labels?: object }).labels;
+    if (Object.isFrozen(agent) && (labels === undefined || Object.isFrozen(labels))) agentTexts.set(agent, text);
+  }
+  return text;
+}
 
 function join(prev: string, seq: number, before: string, after: string): Linked {
   const hash = sha256Hex(prev + "{" + before + "," + after + "}");

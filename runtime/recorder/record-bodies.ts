@@ -27,6 +27,8 @@ export interface CompleteInput {
   durationMs: number;
 }
 
+const NO_AUDIT: string[] = Object.freeze([]) as unknown as string[];
+
 /** Most syscalls carry no args: their digest is always this one. */
 const NULL_DIGEST = sha256Hex("null");
 
@@ -40,7 +42,7 @@ export function syscallBody(input: SyscallInput, argsCap = ARGS_CAP_BYTES): Sysc
   const body: SyscallBody = {
     kind: "syscall", agent: recordedAgent(input.agent), syscall: input.syscall, target: input.target,
     argsDigest: argsJson === "null" ? NULL_DIGEST : sha256Hex(argsJson), argsTruncated: !fits,
-    effect: input.decision.effect, rule: input.decision.rule, audit: [...input.decision.audit], policyHash: input.policyHash,
+    effect: input.decision.effect, rule: input.decision.rule, audit: d.audit.length === 0 ? NO_AUDIT : [...d.audit], policyHash: input.policyHash,
   };
   // The text that was digested, not the caller's object: what is stored is what was digested.
   if (fits && input.args !== undefined) body.args = new CanonicalText(argsJson);
@@ -66,13 +68,25 @@ export function agentBody(agent: RecordedAgent, event: AgentEvent, detail?: Reco
   return body;
 }
 
+/** Frozen agents already checked and copied (the kernel names each agent by one frozen object). */
+const checkedAgents = new WeakMap<RecordedAgent, RecordedAgent>();
+
 /** Only the identity fields: the kernel's agent objects carry much more. */
 export function recordedAgent(a: RecordedAgent): RecordedAgent {
+  const seen = checkedAgents.get(a);
+  if (seen) return seen;
+  const out = copyAgent(a);
+  // Only a frozen agent (labels too) cannot change after its check.
+  if (Object.isFrozen(a) && (a.labels === undefined || Object.isFrozen(a.labels))) checkedAgents.set(a, Object.freeze(out));
+  return out;
+}
+
+function copyAgent(a: RecordedAgent): RecordedAgent {
   need(typeof a?.id === "string" && typeof a.name === "string" && typeof a.tenant === "string" && (a.role === undefined || typeof a.role === "string")
     && (a.labels === undefined || Object.values(a.labels).every((v) => typeof v === "string")), "agent needs string id, name and tenant (role and labels strings too)");
   const out: RecordedAgent = { id: a.id, name: a.name, tenant: a.tenant };
   if (a.role !== undefined) out.role = a.role;
-  if (a.labels !== undefined) out.labels = { ...a.labels };
+  if (a.labels !== undefined) out.labels = Object.freeze({ ...a.labels });
   return out;
 }
 

@@ -59,15 +59,17 @@ export class MemorySink implements Sink<string> {
 
   /** One line, kept before this returns (the memory recorder appends this way, with no batch). */
   append(line: string): void {
-    this.encode(line);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; a line that might not fit starts a new chunk.
     const most = line.length * 3;
     if (this.chunk === null || this.used + most > this.chunk.length) {
-      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, most));
+      this.chunk = newChunk(Math.max(CHUNK_BYTES, most));
       this.chunks.push(this.chunk);
       this.used = 0;
     }
-    const n = encoder.encodeInto(line, this.chunk.subarray(this.used)).written;
+    const start = this.used;
+    const n = writeUtf8(line, this.chunk, start);
+    // Checked on the bytes (reading the string's first character would make V8 flatten it first).
+    if (this.chunk[start] !== 0x7b) throw new RangeError("a flight-record line is a JSON object");
     this.used += n;
     this.lineChunk.push(this.chunks.length - 1);
     this.lineEnd.push(this.used);
@@ -82,3 +84,17 @@ export class MemorySink implements Sink<string> {
 const CHUNK_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** A chunk Node's writer can write into (a Buffer), or a plain byte array elsewhere. */
+const newChunk = (n: number): Uint8Array => {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  return nodeWrite && B ? B.allocUnsafeSlow(n) : new Uint8Array(n);
+};
+
+/** Writes `text` as UTF-8 at `at`, returning the bytes written: Node's Buffer writer where there is
+ * one (no view or result object per call), the Web encoder elsewhere. */
+const nodeWrite = (globalThis as { Buffer?: { prototype: { utf8Write?: unknown } } }).Buffer?.prototype.utf8Write as
+  ((this: Uint8Array, text: string, offset: number) => number) | undefined;
+const writeUtf8: (text: string, into: Uint8Array, at: number) => number = typeof nodeWrite === "function"
+  ? (text, into, at) => nodeWrite.call(into, text, at)
+  : (text, into, at) => encoder.encodeInto(text, into.subarray(at)).written;

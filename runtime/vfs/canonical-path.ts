@@ -2,10 +2,16 @@
 
 export const MAX_PATH_BYTES = 4096;
 
+/** What a canonical path never holds: an empty, `.` or `..` segment, a trailing slash, a NUL. */
+const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$|\0/;
+/** Paths this long or shorter are within MAX_PATH_BYTES whatever they hold (3 UTF-8 bytes per UTF-16 unit at most). */
+const SURELY_SHORT = Math.floor(MAX_PATH_BYTES / 3);
+
 /** True for `/` and for `/seg(/seg)*` where no segment is empty, `.` or `..`, and there is no NUL. */
 export function isCanonicalPath(p: string): boolean {
   if (typeof p !== "string" || p.length === 0 || p[0] !== "/") return false;
   if (p === "/") return true;
+  if (p.length <= SURELY_SHORT) return !NOT_CANONICAL.test(p);
   if (p.includes("\0") || Buffer.byteLength(p, "utf8") > MAX_PATH_BYTES) return false;
   const segs = p.split("/");
   for (let i = 1; i < segs.length; i++) {
@@ -25,6 +31,8 @@ export function canonicalizePath(p: string): string | PathError {
   if (typeof p !== "string") return { code: "EINVAL", message: "path is not a string" };
   if (p.includes("\0")) return { code: "EINVAL", message: "path contains a NUL byte" };
   if (!p.startsWith("/")) return { code: "EINVAL", message: `path must be absolute: ${JSON.stringify(p)}` };
+  // Most paths agents use are canonical already: they come back as they are.
+  if (p.length <= SURELY_SHORT && !NOT_CANONICAL.test(p)) return p;
   const out: string[] = [];
   for (const s of p.split("/")) {
     if (s === "" || s === ".") continue;
