@@ -51,17 +51,17 @@ export const BOOTSTRAP = `(() => {
     if (typeof id !== "number") throw new ErrorCtor("the kernel could not take this call");
     return new PromiseCtor((res, rej) => { pending[id] = { __proto__: null, res, rej }; });
   }
-  const promiseResolve = Promise.resolve, promiseReject = Promise.reject;
-  const resolved = (v) => reflectApply(promiseResolve, PromiseCtor, [v]);
-  const rejected = (e) => reflectApply(promiseReject, PromiseCtor, [e]);
+  // Bound now, before agent code runs: calling them needs no lookup agent code could redirect.
+  const resolved = Promise.resolve.bind(PromiseCtor), rejected = Promise.reject.bind(PromiseCtor);
 
-  // A syscall's outcome, as the kernel sends it: "1" + result JSON (or "1" alone for none), or
-  // "0" + { code, message }. Promises are created and settled here, in the guest, so no host
-  // handle outlives the call.
+  // A syscall's outcome, as the kernel sends it: the result's JSON ("" for none), or "!" and the
+  // JSON of { code, message } (no JSON text starts with "!"). Promises are created and settled
+  // here, in the guest, so no host handle outlives the call.
   function outcome(text, res, rej) {
+    const failed = text[0] === "!";
     let value;
-    try { value = text.length === 1 ? undefined : parse(reflectApply(slice, text, [1])); } catch (e) { return rej(e); }
-    if (text[0] === "1") return res(value);
+    try { value = failed ? parse(reflectApply(slice, text, [1])) : text === "" ? undefined : parse(text); } catch (e) { return rej(e); }
+    if (!failed) return res(value);
     const err = new ErrorCtor(value.message);
     defineProperty(err, "code", { value: value.code, writable: true, enumerable: true, configurable: true });
     return rej(err);

@@ -267,8 +267,8 @@ export class Isolate {
       return false;
     };
     const reply: Reply = {
-      resolve: (json) => settle(json === undefined ? "1" : "1" + json),
-      reject: (code, message) => settle("0" + JSON.stringify({ code, message })),
+      resolve: (json) => settle(json ?? ""),
+      reject: (code, message) => settle("!" + JSON.stringify({ code, message })),
     };
     let verdict: "pending" | "killed";
     try { verdict = isPath ? this.host.syscall(name, undefined, reply, text) : this.host.syscall(name, text, reply); } finally { inCall = false; }

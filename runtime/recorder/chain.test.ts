@@ -18,6 +18,18 @@ describe("linkRecord", () => {
     }), { numRuns: 300 });
   });
 
+  it("stays exact when one agent's records repeat (its texts are reused)", () => {
+    // The kernel names an agent by one frozen object; the writer keeps texts per such agent.
+    const frozen = Object.freeze({ id: "a1", name: "reader", tenant: "t", role: "agent", labels: Object.freeze({ team: "x" }) });
+    const call = fc.record({ target: fc.constantFrom("/mem/a", "/mem/b"), args: fc.option(fc.constantFrom({ n: 1 }, "x", null), { nil: undefined }), d: decision });
+    fc.assert(fc.property(fc.array(call, { minLength: 1, maxLength: 12 }), chain, (calls, c) => {
+      for (const [i, k] of calls.entries()) {
+        const body = syscallBody({ agent: frozen, syscall: "fs.read", target: k.target, args: k.args, decision: k.d as never, policyHash: "ab".repeat(32) });
+        expect(linkRecord(body, c.seq + i, c.ts, c.prev)).toEqual(linkGeneric(body, c.seq + i, c.ts, c.prev));
+      }
+    }), { numRuns: 200 });
+  });
+
   it("writes complete records exactly as the generic walk does", () => {
     fc.assert(fc.property(fc.nat(), fc.boolean(), fc.option(str, { nil: null }), fc.jsonValue(), fc.double({ min: 0, max: 1e9, noNaN: true }), chain, (of, ok, errno, result, durationMs, c) => {
       const body = completeBody({ of, ok, errno, result, durationMs });

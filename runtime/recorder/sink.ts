@@ -26,9 +26,10 @@ export class MemorySink implements Sink<string> {
   private readonly chunks: Uint8Array[] = [];
   private chunk: Uint8Array | null = null;
   private used = 0;
-  /** Per line: its chunk and its end in it (it starts where the line before it in that chunk ended). */
-  private readonly lineChunk: number[] = [];
+  /** Per line: its end in its chunk (it starts where the line before it in that chunk ended). */
   private readonly lineEnd: number[] = [];
+  /** Per chunk: the index of its first line. */
+  private readonly firstLine: number[] = [];
   private readonly parsed: FlightRecord[] = [];
 
   /** The records so far, exactly as a reader of the lines sees them. */
@@ -39,9 +40,14 @@ export class MemorySink implements Sink<string> {
 
   /** Line i as written, newline included. */
   line(i: number): string {
-    const c = this.lineChunk[i]!;
-    const start = i > 0 && this.lineChunk[i - 1] === c ? this.lineEnd[i - 1]! : 0;
-    return decoder.decode(this.chunks[c]!.subarray(start, this.lineEnd[i]!));
+    // The last chunk whose first line is at or before i.
+    let lo = 0, hi = this.firstLine.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.firstLine[mid]! <= i) lo = mid; else hi = mid - 1;
+    }
+    const start = i > this.firstLine[lo]! ? this.lineEnd[i - 1]! : 0;
+    return decoder.decode(this.chunks[lo]!.subarray(start, this.lineEnd[i]!));
   }
 
   get length(): number {
@@ -64,6 +70,7 @@ export class MemorySink implements Sink<string> {
     if (this.chunk === null || this.used + most > this.chunk.length) {
       this.chunk = newChunk(Math.max(CHUNK_BYTES, most));
       this.chunks.push(this.chunk);
+      this.firstLine.push(this.lineEnd.length);
       this.used = 0;
     }
     const start = this.used;
@@ -71,7 +78,6 @@ export class MemorySink implements Sink<string> {
     // Checked on the bytes (reading the string's first character would make V8 flatten it first).
     if (this.chunk[start] !== 0x7b) throw new RangeError("a flight-record line is a JSON object");
     this.used += n;
-    this.lineChunk.push(this.chunks.length - 1);
     this.lineEnd.push(this.used);
     this.stats.writes++;
     this.stats.bytes += n;
