@@ -29,21 +29,18 @@ export const BOOTSTRAP = `(() => {
   const pending = { __proto__: null };
   const slice = String.prototype.slice;
 
-  function syscall(name, args) {
-    let text;
-    try { text = stringify(args); } catch (e) { text = undefined; }
-    return call(text === undefined ? name : name + "\\n" + text);
-  }
-
-  // A call whose one argument is a path goes as the path itself, after a tab: no JSON to make here
-  // or to parse in the kernel. A NUL would end the C string on the way, so such a path goes as JSON.
+  // A call goes as its name, a newline and the JSON of its arguments; a call whose one argument
+  // is a path (byPath) goes as the name, a tab and the path itself: no JSON to make here or to
+  // parse in the kernel. A NUL would end the C string on the way, so such a path goes as JSON.
   const indexOf = String.prototype.indexOf, NUL = ["\\0"];
-  function pathCall(name, path) {
-    if (typeof path === "string" && reflectApply(indexOf, path, NUL) < 0) return call(name + "\\t" + path);
-    return syscall(name, { path });
-  }
-
-  function call(wire) {
+  function syscall(name, args, byPath) {
+    let wire;
+    if (byPath && typeof args === "string" && reflectApply(indexOf, args, NUL) < 0) wire = name + "\\t" + args;
+    else {
+      let text;
+      try { text = stringify(byPath ? { path: args } : args); } catch (e) { text = undefined; }
+      wire = text === undefined ? name : name + "\\n" + text;
+    }
     const id = host(wire);
     if (id === KILLED) { for (;;) {} }  // the interrupt handler ends this agent here, uncatchably
     // Answered in the same call (no I/O was needed): the outcome itself, as settle() gets it.
@@ -77,10 +74,10 @@ export const BOOTSTRAP = `(() => {
 
   const sys = freeze({
     fs: freeze({
-      read: (path) => pathCall("fs.read", path),
+      read: (path) => syscall("fs.read", path, true),
       write: (path, data) => syscall("fs.write", { path, data }),
-      list: (path) => pathCall("fs.list", path),
-      remove: (path) => pathCall("fs.delete", path),
+      list: (path) => syscall("fs.list", path, true),
+      remove: (path) => syscall("fs.delete", path, true),
     }),
     tool: (name, args) => syscall("tool.call", { name, args }),
     pipe: freeze({

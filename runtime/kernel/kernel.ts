@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS, type IsolateLimits } from "../isolate/limits.js";
 import { IsolatePool } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
-import { Agent } from "./agent.js";
+import { Agent, type AgentEnv } from "./agent.js";
 import { Scheduler } from "./scheduler.js";
 import { RateLimits } from "./rate-limits.js";
 import { PipeTable } from "../pipes/pipe-table.js";
@@ -140,21 +140,11 @@ export class KernelCore {
     this.rateLimits = new RateLimits(opts.policy.manifest);
   }
 
-  get policy(): Policy { return this.opts.policy; }
+  private shared: AgentEnv | null = null;
 
-  async spawn(o: SpawnOptions): Promise<Agent> {
-    return this.spawnAs(o, false);
-  }
-
-  private async spawnAs(o: SpawnOptions, pipeline: boolean, continues?: string): Promise<Agent> {
-    if (this.closed) throw new Error("the kernel is shut down");
-    const id = o.id ?? randomUUID().slice(0, 8);
-    if (this.agents.has(id)) throw new Error(`an agent with id ${id} exists`);
-    if (continues !== undefined) this.lineage.set(id, continues);
-    const tenant = o.tenant ?? "";
-    const slot = await this.pool.acquire(tenant);
-    const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
-    const agent = new Agent(id, info, slot, this.pool.takeSpare(slot), { ...this.limits, ...o.limits }, {
+  /** What every agent needs of its kernel: one object, shared by all of them. */
+  private get env(): AgentEnv {
+    return (this.shared ??= {
       policy: this.opts.policy,
       services: this.services,
       recorder: this.opts.recorder,
@@ -171,7 +161,25 @@ export class KernelCore {
       },
       termGraceMs: this.opts.termGraceMs ?? 2000,
       onLog: this.opts.onLog,
-    }, o.priority ?? 0);
+    });
+  }
+
+  get policy(): Policy { return this.opts.policy; }
+
+  async spawn(o: SpawnOptions): Promise<Agent> {
+    return this.spawnAs(o, false);
+  }
+
+  private async spawnAs(o: SpawnOptions, pipeline: boolean, continues?: string): Promise<Agent> {
+    if (this.closed) throw new Error("the kernel is shut down");
+    const id = o.id ?? randomUUID().slice(0, 8);
+    if (this.agents.has(id)) throw new Error(`an agent with id ${id} exists`);
+    if (continues !== undefined) this.lineage.set(id, continues);
+    const tenant = o.tenant ?? "";
+    const slot = await this.pool.acquire(tenant);
+    const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
+    const limits = o.limits ? { ...this.limits, ...o.limits } : this.limits;
+    const agent = new Agent(id, info, slot, this.pool.takeSpare(slot), limits, this.env, o.priority ?? 0);
     this.agents.set(id, agent);
     this.spawnSpecs.set(id, { spec: o, pipeline });
     if (pipeline) {
