@@ -72,24 +72,29 @@ export const BOOTSTRAP = `(() => {
     outcome(text, p.res, p.rej);
   }
 
+  // The calls are closures made by three factories: closures of one factory share its compiled
+  // code, where an arrow per call would be a compiled function of its own in every isolate.
+  const byPath = (name) => (path) => syscall(name, path, true);
+  const one = (name, key) => (a) => syscall(name, { [key]: a });
+  const two = (name, k1, k2) => (a, b) => syscall(name, { [k1]: a, [k2]: b });
   const sys = freeze({
     fs: freeze({
-      read: (path) => syscall("fs.read", path, true),
-      write: (path, data) => syscall("fs.write", { path, data }),
-      list: (path) => syscall("fs.list", path, true),
-      remove: (path) => syscall("fs.delete", path, true),
+      read: byPath("fs.read"),
+      write: two("fs.write", "path", "data"),
+      list: byPath("fs.list"),
+      remove: byPath("fs.delete"),
     }),
-    tool: (name, args) => syscall("tool.call", { name, args }),
+    tool: two("tool.call", "name", "args"),
     pipe: freeze({
-      send: (name, message) => syscall("pipe.send", { name, message }),
-      recv: (name) => syscall("pipe.recv", { name }),
+      send: two("pipe.send", "name", "message"),
+      recv: one("pipe.recv", "name"),
     }),
     net: freeze({
-      fetch: (url, init) => syscall("net.fetch", { url, init }),
+      fetch: two("net.fetch", "url", "init"),
     }),
-    checkpoint: (label) => syscall("checkpoint", { label }),
+    checkpoint: one("checkpoint", "label"),
     spawn: (spec) => syscall("spawn", spec),
-    signal: (agent, signal) => syscall("signal", { agent, signal }),
+    signal: two("signal", "agent", "signal"),
     on: (signal, handler) => {
       if (typeof handler !== "function") throw new TypeError("sys.on needs a function");
       if (signal !== "SIGTERM" && signal !== "SIGINT") throw new TypeError("only SIGTERM and SIGINT can be handled");
