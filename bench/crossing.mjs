@@ -17,6 +17,15 @@ const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 3 : 9;
 const N = QUICK ? 2_000 : 20_000;
 
+/** ns per call of `run(n)` (which makes n calls and returns ms): the difference between runs of 2n
+ * and n calls, so fixed costs (parsing, spawning, settling) cancel; median over ROUNDS, after a warm-up. */
+async function perCallNs(run, n) {
+  await run(n);
+  const samples = [];
+  for (let r = 0; r < ROUNDS; r++) samples.push(((await run(2 * n)) - (await run(n))) * 1e6 / n);
+  return median(samples);
+}
+
 /** ns per call of a guest loop calling a bare host function N times (fixed costs subtracted). */
 async function bareNewFunction() {
   const mod = await newQuickJSWASMModule();
@@ -32,12 +41,11 @@ async function bareNewFunction() {
     ctx.unwrapResult(r).dispose();
     return ms;
   };
-  run(N); // warm-up
-  const samples = [];
-  for (let r = 0; r < ROUNDS; r++) samples.push(((run(2 * N) - run(N)) * 1e6) / N);
+  run(20_000); // the library's call path takes longer to warm up than N calls in a --quick run
+  const ns = await perCallNs(run, N);
   ctx.dispose();
   rt.dispose();
-  return median(samples);
+  return ns;
 }
 
 /**
@@ -58,12 +66,10 @@ async function guestSideOnly() {
     while (jobs(256).jobs > 0);
     return performance.now() - t0;
   };
-  run(N); // warm-up
-  const samples = [];
-  for (let r = 0; r < ROUNDS; r++) samples.push(((run(2 * N) - run(N)) * 1e6) / N);
+  const ns = await perCallNs(run, N);
   ctx.dispose();
   rt.dispose();
-  return median(samples);
+  return ns;
 }
 
 /** ns per sequential `await sys.fs.read` round trip through the kernel (fixed costs subtracted). */
@@ -80,12 +86,10 @@ async function mediatedRead(concurrent) {
     if (exit.status !== "exited") throw new Error(`reader ${exit.status}: ${JSON.stringify(exit.error)}`);
     return performance.now() - t0;
   };
-  await run(N); // warm-up
-  const samples = [];
-  const n = concurrent ? N : N / 2;
-  for (let r = 0; r < ROUNDS; r++) samples.push(((await run(2 * n)) - (await run(n))) * 1e6 / n);
+  await run(N); // warm-up at full size
+  const ns = await perCallNs(run, concurrent ? N : N / 2);
   await kernel.shutdown();
-  return median(samples);
+  return ns;
 }
 
 const bare = await bareNewFunction();
