@@ -20,7 +20,8 @@ export interface Sink<T = unknown> {
 
 /** Keeps the log in memory: for tests, and for embedders that ship records elsewhere themselves.
  * Lines are kept as UTF-8 bytes in large chunks outside the JS heap (a long log costs the garbage
- * collector nothing; Web APIs only, so it runs in an edge worker too) and parsed when read, off the syscall path. */
+ * collector nothing; Node's Buffer writer where there is one, the Web encoder elsewhere, so it runs in
+ * an edge worker too) and parsed when read, off the syscall path. */
 export class MemorySink implements Sink<string> {
   readonly stats: SinkStats = { writes: 0, syncs: 0, bytes: 0 };
   private readonly chunks: Uint8Array[] = [];
@@ -39,7 +40,7 @@ export class MemorySink implements Sink<string> {
   }
 
   /** Line i as written, newline included. */
-  line(i: number): string {
+  private line(i: number): string {
     // The last chunk whose first line is at or before i.
     let lo = 0, hi = this.firstLine.length - 1;
     while (lo < hi) {
@@ -48,10 +49,6 @@ export class MemorySink implements Sink<string> {
     }
     const start = i > this.firstLine[lo]! ? this.lineEnd[i - 1]! : 0;
     return decoder.decode(this.chunks[lo]!.subarray(start, this.lineEnd[i]!));
-  }
-
-  get length(): number {
-    return this.lineEnd.length;
   }
 
   encode(line: string): string {
