@@ -91,7 +91,12 @@ export class Isolate {
   /** Once set, the interrupt handler stops any guest code and nothing calls into the guest again. */
   private killed = false;
 
-  constructor(readonly slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost, prepared?: Prepared) {
+  /** The QuickJS instance this isolate's runtime lives in; null once disposed, so that an ended
+   * agent kept for the record does not keep the instance's whole linear memory alive. */
+  private home: ModuleSlot | null;
+
+  constructor(slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost, prepared?: Prepared) {
+    this.home = slot;
     const p = prepared ?? prepare(slot, limits);
     p.owner.isolate = this;
     if (prepared) {
@@ -103,6 +108,10 @@ export class Isolate {
     this.ctx = p.ctx;
     this.guest = p.guest;
     this.io = p;
+  }
+
+  get slot(): ModuleSlot | null {
+    return this.home;
   }
 
   get alive(): boolean {
@@ -319,10 +328,12 @@ export class Isolate {
    * retires the module instance once enough is held, dropping all of its memory at once when its
    * last agent ends (runtime/isolate/pool.ts).
    */
-  dispose(): { bytes: number } {
+  dispose(): { bytes: number; slot: ModuleSlot | null } {
     const rt = this.rt;
+    const slot = this.home;
     this.killed = true;
-    if (!rt) return { bytes: 0 };
+    this.home = null;
+    if (!rt) return { bytes: 0, slot };
     const used = this.memoryUsed(rt, this.ctx!);
     this.rt = null;
     this.ctx = null;
@@ -330,7 +341,7 @@ export class Isolate {
     this.main = null;
     this.guest = null;
     this.io = null;
-    return { bytes: used ?? this.limits.memoryBytes };
+    return { bytes: used ?? this.limits.memoryBytes, slot };
   }
 
   /** Bytes the runtime's heap holds, or null if even asking failed. */

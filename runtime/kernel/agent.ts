@@ -21,14 +21,18 @@ export interface AgentEnv {
   limits: RateLimits;
   /** Queues the agent to run its guest jobs from the scheduler. */
   schedule(agent: Agent): void;
-  /** Called once, when the agent has ended and let go of its isolate (which still holds `bytes`). */
-  onEnd(agent: Agent, bytes: number): void;
+  /** Called once, when the agent has ended and let go of its isolate (whose runtime, in `slot`,
+   * still holds `bytes`). */
+  onEnd(agent: Agent, slot: ModuleSlot, bytes: number): void;
   termGraceMs: number;
   /** Sees each kept log line (the CLI prints them). */
   onLog?(agent: Agent, text: string): void;
   /** A record that could not be written (the recorder has failed; effects already fail closed). */
   onRecorderError?(e: unknown): void;
 }
+
+/** Why an ended agent's effects are aborted (see Agent.end). */
+const AGENT_ENDED = new SyscallError("EIO", "agent ended");
 
 interface Review { review: PendingReview; seq: number; proceed: () => void; refuse: () => void; fail: (e: unknown) => void; abandon: (refused: boolean) => void }
 
@@ -73,7 +77,8 @@ export class Agent {
   /** Syscalls attempted so far. */
   get syscallCount(): number { return this.syscalls; }
   get tenant(): string { return this.info.tenant; }
-  get slot(): ModuleSlot { return this.isolate.slot; }
+  /** The QuickJS instance the agent runs in; null once it has ended. */
+  get slot(): ModuleSlot | null { return this.isolate.slot; }
 
   /** Loads the module and starts main(input); problems end the agent, never the kernel. */
   start(source: string, filename: string, input: unknown): void {
@@ -381,7 +386,8 @@ export class Agent {
     if (this.exitValue) return;
     if (o.kind === "abort") {
       // The QuickJS instance itself failed: nothing in it can be trusted any more.
-      this.isolate.slot.poisoned = true;
+      const slot = this.isolate.slot;
+      if (slot) slot.poisoned = true;
       return this.end("crashed", null, { name: "IsolateAbort", message: o.message, code: "EABORT" });
     }
     const [name, ...rest] = o.message.split(": ");
@@ -398,10 +404,13 @@ export class Agent {
     this.held.length = 0;
     this.state = status;
     this.exitValue = { status, signal, result, error, violations: this.violations, syscalls: this.syscalls };
-    this.dead.abort();
+    // A reason made here, not by abort(): an error made now would keep this call stack, and with
+    // it the QuickJS instance the agent ran in, alive for as long as the ended agent is kept.
+    this.dead.abort(AGENT_ENDED);
     // Free the isolate after the current guest call has unwound (we may be inside it now).
     queueMicrotask(() => {
-      this.env.onEnd(this, this.isolate.dispose().bytes);
+      const { bytes, slot } = this.isolate.dispose();
+      if (slot) this.env.onEnd(this, slot, bytes);
     });
     this.note(this.env.recorder.agentEvent(this.who(), status, { signal, error, syscalls: this.syscalls }));
     for (const w of this.exitWaiters.splice(0)) w(this.exitValue);

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { queryObjects } from "node:v8";
 import { afterEach, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { loadPolicy } from "../policy/load.js";
@@ -210,6 +211,24 @@ describe("kernel", () => {
     expect(stats).toMatchObject({ tenant: "r", live: 0 });
     expect(stats!.modules).toBeLessThanOrEqual(1);
     expect(stats!.leakedBytes).toBeLessThan(400_000);
+  });
+
+  it("lets a retired instance's memory go although its ended agents are still listed", async () => {
+    const memories = () => queryObjects(WebAssembly.Memory, { format: "count" }) as number;
+    const k = await kernel({ retireModuleAfterBytes: 400_000 });
+    const before = memories();
+    // Agents that end in the middle of a syscall (a kill, a SIGTERM, an exception) and ones that return.
+    const sources = [
+      `export default async function main() { return (await sys.fs.read("/mem/x")).length; }`,
+      `export default async function main() { await sys.tool("pay", { amount: 1, to: "acct-666" }); }`,
+      `export default async function main() { throw new Error("no"); }`,
+    ];
+    for (let i = 0; i < 24; i++) await k.run({ tenant: "g", source: sources[i % 3]! });
+    await sleep(5);
+    // 24 ended agents are still listed, and at most one instance (the current one) is still there.
+    expect(k.list().filter((a) => a.exit).length).toBeGreaterThanOrEqual(24);
+    expect(k.core.poolStats().find((s) => s.tenant === "g")!.modules).toBeLessThanOrEqual(1);
+    expect(memories() - before).toBeLessThanOrEqual(1);
   });
 
   it("mounts a host directory read-only, confined under its root", async () => {

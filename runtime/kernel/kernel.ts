@@ -151,13 +151,13 @@ export class KernelCore {
       limits: this.rateLimits,
       onRecorderError: (e) => this.recorderErrors.push(e),
       schedule: (a) => this.scheduler.enqueue(a),
-      onEnd: (a, bytes) => {
-        this.pool.release(a.slot, bytes);
+      onEnd: (a, slot, bytes) => {
+        this.pool.release(slot, bytes);
         this.rateLimits.forget(a.id);
         // An agent that took no checkpoint can never be rolled back: its spec need not be kept.
         if (!this.changes.has(this.lineage.get(a.id) ?? a.id)) { this.spawnSpecs.delete(a.id); this.lineage.delete(a.id); }
         // An instance that aborted takes its other agents with it, and only them.
-        if (a.slot.poisoned) for (const other of this.agents.values()) if (other.slot === a.slot && !other.exit) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
+        if (slot.poisoned) for (const other of this.agents.values()) if (!other.exit && other.slot === slot) other.end("crashed", null, { name: "IsolateAbort", message: "the QuickJS instance this agent shared aborted", code: "EABORT" });
       },
       termGraceMs: this.opts.termGraceMs ?? 2000,
       onLog: this.opts.onLog,

@@ -8,7 +8,7 @@ export async function runTool(name: string, spec: ToolSpec | undefined, args: un
   const timeoutMs = spec.timeoutMs ?? 30_000;
   const maxBytes = spec.maxResultBytes ?? 1024 * 1024;
   const abort = new AbortController();
-  const onDead = () => abort.abort(new SyscallError("EIO", "agent ended"));
+  const onDead = () => abort.abort(dead.reason);
   dead.addEventListener("abort", onDead, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
