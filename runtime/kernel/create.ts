@@ -10,7 +10,7 @@ import { Vfs } from "../vfs/vfs.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
-import { KernelCore, type KernelOptions } from "./kernel.js";
+import { KernelCore, checkKeepEnded, type KernelOptions } from "./kernel.js";
 import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
 import { rowOf, type AgentRow } from "../control/status.js";
 import { serveControl, type ControlServer } from "../control/server.js";
@@ -35,6 +35,8 @@ export interface KernelCreateOptions {
   /** The policy's source, shown read-only at /policy/<name>.acp. */
   policySource?: string;
   onLog?(agent: Agent, text: string): void;
+  /** Ended agents still listed by `list()`, `get()` and `status()`, newest kept (default 10,000). */
+  keepEnded?: number;
 }
 
 export class Kernel {
@@ -46,6 +48,7 @@ export class Kernel {
   }
 
   static async create(o: KernelCreateOptions): Promise<Kernel> {
+    checkKeepEnded(o.keepEnded); // before anything is opened
     const m = o.policy.manifest;
     const toolFiles: Record<string, string> = {};
     for (const t of m.tools) toolFiles[`${t.name}.json`] = JSON.stringify({ name: t.name, args: t.param, provided: Boolean(o.tools?.[t.name]) }, null, 2);
@@ -62,6 +65,7 @@ export class Kernel {
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
       agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs, quantumTicks: o.quantumTicks,
+      keepEnded: o.keepEnded,
     });
     return new Kernel(core, vfs, recorder);
   }

@@ -213,6 +213,25 @@ describe("kernel", () => {
     expect(stats!.leakedBytes).toBeLessThan(400_000);
   });
 
+  it("keeps the newest ended agents listed, up to keepEnded; their holders still have them", async () => {
+    const k = await kernel({ keepEnded: 3 });
+    const ended = [];
+    for (let i = 0; i < 7; i++) {
+      const a = await k.spawn({ source: `export default async function main() { return ${i}; }` });
+      await a.wait();
+      ended.push(a);
+    }
+    const stopped = await k.spawn({ source: `export default async function main() { await sys.tool("pay", { amount: 6000, to: "acct-1" }); }` });
+    await sleep(20);
+    expect(stopped.state).toBe("stopped");
+    expect(k.list().filter((a) => a.exit).map((a) => a.id)).toEqual(ended.slice(-3).map((a) => a.id));
+    expect(k.list()).toContain(stopped);
+    expect(k.status().map((r) => r.id).sort()).toEqual([...ended.slice(-3), stopped].map((a) => a.id).sort());
+    expect(k.get(ended[0]!.id)).toBeUndefined();
+    expect(ended[0]!.exit).toMatchObject({ status: "exited", result: 0 });
+    await expect(kernel({ keepEnded: -1 })).rejects.toThrow(/keepEnded/);
+  });
+
   it("lets a retired instance's memory go although its ended agents are still listed", async () => {
     const memories = () => queryObjects(WebAssembly.Memory, { format: "count" }) as number;
     const k = await kernel({ retireModuleAfterBytes: 400_000 });

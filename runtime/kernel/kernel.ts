@@ -37,6 +37,15 @@ export interface KernelOptions {
   quantumTicks?: number;
   /** Sees each agent log line as it is recorded. */
   onLog?(agent: Agent, text: string): void;
+  /** Ended agents `list()`, `get()` and `status()` still show, newest kept (default 10,000): a
+   * kernel that runs for weeks does not keep every agent it ever ran. */
+  keepEnded?: number;
+}
+
+export const DEFAULT_KEEP_ENDED = 10_000;
+
+export function checkKeepEnded(n: number | undefined): void {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new RangeError(`keepEnded must be a whole number >= 0, not ${n}`);
 }
 
 interface CheckpointPipe { reader: boolean; sender: boolean; mark: PipeMark }
@@ -69,6 +78,9 @@ export interface RollbackReport {
 
 export class KernelCore {
   private readonly agents = new Map<string, Agent>();
+  /** Ids of ended agents still in `agents`, oldest first (see KernelOptions.keepEnded). */
+  private readonly ended: string[] = [];
+  private endedHead = 0;
   private readonly pool: IsolatePool;
   private readonly services: Services;
   private readonly checkpoints = new Map<string, Checkpoint>();
@@ -92,6 +104,7 @@ export class KernelCore {
 
   constructor(private readonly opts: KernelOptions) {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
+    checkKeepEnded(opts.keepEnded);
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
     const namespaces = new Map<string, Promise<FileSystem>>();
     /** Namespaces once they are ready: what a syscall that needs no I/O uses without waiting. */
@@ -153,6 +166,7 @@ export class KernelCore {
       schedule: (a) => this.scheduler.enqueue(a),
       onEnd: (a, slot, bytes) => {
         this.pool.release(slot, bytes);
+        this.forgetOldEnded(a.id);
         this.rateLimits.forget(a.id);
         // An agent that took no checkpoint can never be rolled back: its spec need not be kept.
         if (!this.changes.has(this.lineage.get(a.id) ?? a.id)) { this.spawnSpecs.delete(a.id); this.lineage.delete(a.id); }
@@ -164,6 +178,20 @@ export class KernelCore {
     });
   }
 
+  /** Keeps the newest `keepEnded` ended agents listed; older ones are forgotten (their holders
+   * still have them, and a rollback of one still works from the Agent object). */
+  private forgetOldEnded(id: string): void {
+    this.ended.push(id);
+    const keep = this.opts.keepEnded ?? DEFAULT_KEEP_ENDED;
+    while (this.ended.length - this.endedHead > keep) {
+      const old = this.ended[this.endedHead]!;
+      this.ended[this.endedHead++] = "";
+      if (this.agents.get(old)?.exit) this.agents.delete(old);
+    }
+    // Compact the queue now and then rather than shifting it on every end.
+    if (this.endedHead > 1024 && this.endedHead * 2 > this.ended.length) { this.ended.splice(0, this.endedHead); this.endedHead = 0; }
+  }
+
   get policy(): Policy { return this.opts.policy; }
 
   async spawn(o: SpawnOptions): Promise<Agent> {
@@ -172,8 +200,8 @@ export class KernelCore {
 
   private async spawnAs(o: SpawnOptions, pipeline: boolean, continues?: string): Promise<Agent> {
     if (this.closed) throw new Error("the kernel is shut down");
-    const id = o.id ?? randomUUID().slice(0, 8);
-    if (this.agents.has(id)) throw new Error(`an agent with id ${id} exists`);
+    const id = o.id ?? this.freshId();
+    if (this.taken(id)) throw new Error(`an agent with id ${id} exists`);
     if (continues !== undefined) this.lineage.set(id, continues);
     const tenant = o.tenant ?? "";
     const slot = await this.pool.acquire(tenant);
@@ -190,6 +218,18 @@ export class KernelCore {
     }
     agent.start(o.source, o.filename ?? `${info.name}.js`, o.input);
     return agent;
+  }
+
+  /** An id no agent the kernel knows of has (8 hex digits collide after tens of thousands of agents). */
+  private freshId(): string {
+    let id: string;
+    do id = randomUUID().slice(0, 8); while (this.taken(id));
+    return id;
+  }
+
+  /** Ids of listed agents, and of forgotten ones a rollback may still continue. */
+  private taken(id: string): boolean {
+    return this.agents.has(id) || this.spawnSpecs.has(id) || this.lineage.has(id) || this.changes.has(id);
   }
 
   list(): Agent[] {
