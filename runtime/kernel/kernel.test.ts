@@ -265,6 +265,16 @@ describe("kernel", () => {
     expect(ok.result).toBe("water is wet");
   });
 
+  it("keeps the first recorder failures, and counts the rest, when agents go on after the recorder closed", async () => {
+    const k = await kernel({ limits: { maxLogLines: 1000 } });
+    await k.recorder.close();
+    const exit = await k.run({ source: `export default async function main() { for (let i = 0; i < 300; i++) sys.log("after the end " + i); return "done"; }` });
+    expect(exit.result).toBe("done");
+    expect(k.core.recorderErrorCount).toBeGreaterThanOrEqual(300);
+    expect(k.core.recorderErrors.length).toBe(100);
+    expect(k.core.recorderErrors[0]).toMatchObject({ code: "ECLOSED" });
+  });
+
   it("records every syscall before its effect in a log that verifies, and fails closed without a recorder", async () => {
     const log = join(mkdtempSync(join(tmpdir(), "acp-log-")), "flight.log");
     const k = await kernel({ recorder: { path: log } });

@@ -43,6 +43,7 @@ export interface KernelOptions {
 }
 
 export const DEFAULT_KEEP_ENDED = 10_000;
+const RECORDER_ERRORS_KEPT = 100;
 
 export function checkKeepEnded(n: number | undefined): void {
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new RangeError(`keepEnded must be a whole number >= 0, not ${n}`);
@@ -98,8 +99,15 @@ export class KernelCore {
   private readonly limits: IsolateLimits;
   private readonly scheduler: Scheduler;
   private readonly rateLimits: RateLimits;
-  /** Records that could not be written after the fact (effects fail closed on their own). */
+  /** Records that could not be written after the fact (effects fail closed on their own): the
+   * first RECORDER_ERRORS_KEPT of them, so a failed recorder under busy agents cannot grow it. */
   readonly recorderErrors: unknown[] = [];
+  /** All such failures, kept or not. */
+  recorderErrorCount = 0;
+  private recorderFailed(e: unknown): void {
+    this.recorderErrorCount++;
+    if (this.recorderErrors.length < RECORDER_ERRORS_KEPT) this.recorderErrors.push(e);
+  }
   private closed = false;
 
   constructor(private readonly opts: KernelOptions) {
@@ -162,7 +170,7 @@ export class KernelCore {
       services: this.services,
       recorder: this.opts.recorder,
       limits: this.rateLimits,
-      onRecorderError: (e) => this.recorderErrors.push(e),
+      onRecorderError: (e) => this.recorderFailed(e),
       schedule: (a) => this.scheduler.enqueue(a),
       onEnd: (a, slot, bytes) => {
         this.pool.release(slot, bytes);
@@ -294,7 +302,7 @@ export class KernelCore {
     }
     this.opts.recorder.append({ kind: "log", agent: { id: agent.id, name: agent.name, tenant: agent.tenant, role: agent.info.role, labels: agent.info.labels },
       text: `kernel: rolled back to ${checkpointId} (${JSON.stringify(cp.label)}), scope ${scope}: ${JSON.stringify({ restored: report.restored, removed: report.removed, unrestorable: report.unrestorable, pipes: report.pipes })}` })
-      .catch((e) => this.recorderErrors.push(e));
+      .catch((e) => this.recorderFailed(e));
     const { spec, pipeline } = this.spawnSpecs.get(agent.id)!;
     const next = await this.spawnAs({ ...spec, id: undefined }, pipeline, owner);
     next.restoredFrom = report;
