@@ -81,8 +81,8 @@ export class Isolate {
   private guest: QuickJSHandle | null = null;
   /** How the kernel reaches into the guest: its settle function, the call path, the job runner. */
   private io: Pick<Prepared, "settle" | "call" | "jobs"> | null;
-  /** Syscalls made and not yet answered. */
-  private readonly inFlight = new Set<number>();
+  /** Syscalls made and not yet answered (each answered once: see `settled` in fromGuest). */
+  private inFlight = 0;
   private nextId = 0;
   private sliceTicks = 0;
   private sliceStart = 0;
@@ -242,7 +242,7 @@ export class Isolate {
   }
 
   pendingSyscalls(): number {
-    return this.inFlight.size;
+    return this.inFlight;
   }
 
   /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
@@ -258,7 +258,7 @@ export class Isolate {
     if (!isPath && name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (!isPath && name === "log") { this.host.log(text ?? "null"); return undefined; }
     const id = this.nextId++;
-    this.inFlight.add(id);
+    this.inFlight++;
     let settled = false;
     /** While the host is still in the call: an answer now is returned with it. */
     let inCall = true;
@@ -266,7 +266,7 @@ export class Isolate {
     const settle = (outcome: string): boolean => {
       if (settled) return false;
       settled = true;
-      this.inFlight.delete(id);
+      this.inFlight--;
       if (inCall) { answer = outcome; return true; }
       if (!this.alive) return false;
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
@@ -282,8 +282,7 @@ export class Isolate {
     let verdict: "pending" | "killed";
     try { verdict = isPath ? this.host.syscall(name, undefined, reply, text) : this.host.syscall(name, text, reply); } finally { inCall = false; }
     if (verdict === "killed" || this.killed) {
-      settled = true;
-      this.inFlight.delete(id);
+      if (!settled) { settled = true; this.inFlight--; }
       return KILLED;
     }
     return answer ?? id;
@@ -337,7 +336,7 @@ export class Isolate {
     const used = this.memoryUsed(rt, this.ctx!);
     this.rt = null;
     this.ctx = null;
-    this.inFlight.clear();
+    this.inFlight = 0;
     this.main = null;
     this.guest = null;
     this.io = null;
