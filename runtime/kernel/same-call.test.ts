@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verify } from "../recorder/verify.js";
 import { kernelsFor } from "./test-kernel.js";
@@ -12,6 +13,7 @@ const kernel = kernelsFor(`policy t {
   allow fs.read "/mem/**"
   allow fs.list "/mem/**"
   allow fs.write "/mem/working/**"
+  allow fs.delete "/mem/working/**"
   deny fs.read "/mem/working/secret"
 }`, "t.acp");
 
@@ -105,5 +107,35 @@ describe("a syscall that needs no I/O", () => {
     const k = await kernel({ recorder: { memory: true } });
     const exit = await k.run({ source: `export default async function main() { return await sys.fs.read(42); }` });
     expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY" });
+  });
+});
+
+describe("the same-call path against the waiting path", () => {
+  it("gives the same results, violations and log shapes for random file programs", async () => {
+    const op = fc.oneof(
+      fc.record({ op: fc.constant("write"), path: fc.constantFrom("/mem/working/a", "/mem/working/d/b", "/mem/working/secret", "/mem/other/x"), data: fc.string({ maxLength: 8 }) }),
+      fc.record({ op: fc.constantFrom("read", "list", "remove"), path: fc.constantFrom("/mem/working/a", "/mem/working/d/b", "/mem/working/d", "/mem/working", "/mem/working/secret", "/mem/working/none", "/policy/t.acp", "/mem/working/../working/a") }),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) => {
+      const source = `export default async function main(ops) {
+        const out = [];
+        for (const o of ops) {
+          try {
+            const r = o.op === "write" ? await sys.fs.write(o.path, o.data) : o.op === "read" ? await sys.fs.read(o.path) : o.op === "list" ? await sys.fs.list(o.path) : await sys.fs.remove(o.path);
+            out.push(["ok", r === undefined ? null : r]);
+          } catch (e) { out.push(["err", e.code]); }
+        }
+        return out;
+      }`;
+      const mem = await kernel({ recorder: { memory: true } });
+      const path = join(mkdtempSync(join(tmpdir(), "acp-same-prop-")), "flight.log");
+      const file = await kernel({ recorder: { path } });
+      const a = await mem.run({ source, input: ops });
+      const b = await file.run({ source, input: ops });
+      expect(a).toEqual(b);
+      await file.recorder.close();
+      const fromFile = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(shape(mem.recorder.records() as never)).toEqual(shape(fromFile));
+    }), { numRuns: 25 });
   });
 });
