@@ -13,11 +13,15 @@ import type { ToolSpec } from "./types.js";
 /** What the gate needs of the file system: canonical paths in, errno-coded errors out. */
 export interface FileSystem {
   read(path: string): Promise<string>;
-  /** `read` without waiting where the file is in memory; undefined where it needs `read`. */
-  readNow?(path: string): string | undefined;
   write(path: string, data: string): Promise<void>;
   list(path: string): Promise<string[]>;
   remove(path: string): Promise<void>;
+  /** The same without waiting where the files are in memory: undefined (or false) where the call
+   * has to be made the waiting way instead, having done nothing. */
+  readNow?(path: string): string | undefined;
+  writeNow?(path: string, data: string): boolean;
+  listNow?(path: string): string[] | undefined;
+  removeNow?(path: string): boolean;
 }
 
 export interface Services {
@@ -91,13 +95,21 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
   now?: (fs: FileSystem, path: string) => string | undefined | typeof LATER): Call {
   const path = target(a.path);
   const where = tenantOf(path, agent.tenant ?? "");
+  const changes = syscall === "fs.write" || syscall === "fs.delete";
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
-    ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
+    ...(now ? {
+      now: (s: Services) => {
+        const fs = s.fsNow?.(where.tenant);
+        const out = fs ? now(fs, where.path) : LATER;
+        if (out !== LATER && changes) s.touched?.(agent.id ?? "", where.tenant, where.path);
+        return out;
+      },
+    } : {}),
     effect: async (s, ctx) => {
       const out = await run(await s.fs(where.tenant), where.path);
-      if (syscall === "fs.write" || syscall === "fs.delete") s.touched?.(ctx.agent.id, where.tenant, where.path);
+      if (changes) s.touched?.(ctx.agent.id, where.tenant, where.path);
       return out;
     },
   };
@@ -109,13 +121,18 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
     const text = fs.readNow(p);
     return text === undefined ? LATER : json(text);
   }),
-  "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p))),
-  "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; }),
+  "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p)), (fs, p) => {
+    const names = fs.listNow?.(p);
+    return names === undefined ? LATER : json(names);
+  }),
+  "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; },
+    (fs, p) => (fs.removeNow?.(p) ? undefined : LATER)),
   "fs.write": (a, agent) => {
     const data = a.data;
     // Non-string data is ill-typed: the request carries no size, so the policy sees a violation.
     const args = typeof data === "string" ? { size: Buffer.byteLength(data, "utf8") } : {};
-    return fsCall("fs.write", a, agent, args, async (fs, p) => { await fs.write(p, data as string); return undefined; });
+    return fsCall("fs.write", a, agent, args, async (fs, p) => { await fs.write(p, data as string); return undefined; },
+      (fs, p) => (fs.writeNow?.(p, data as string) ? undefined : LATER));
   },
   "tool.call": (a, agent) => {
     const name = typeof a.name === "string" ? a.name : "\u0000not-a-tool";

@@ -54,6 +54,10 @@ export class MemoryBackend implements Backend {
   }
 
   async write(rel: string, data: string): Promise<void> {
+    this.writeNow(rel, data);
+  }
+
+  writeNow(rel: string, data: string): void {
     const segs = relSegments(rel);
     if (typeof data !== "string") throw new VfsError("EINVAL", rel, "data must be a string");
     if (segs.length === 0) throw new VfsError("EISDIR", rel);
@@ -82,6 +86,10 @@ export class MemoryBackend implements Backend {
   }
 
   async list(rel: string): Promise<string[]> {
+    return this.listNow(rel);
+  }
+
+  listNow(rel: string): string[] {
     const node = lookup(this.root, relSegments(rel), rel);
     if (node === undefined) throw new VfsError("ENOENT", rel);
     if (node.kind === "file") throw new VfsError("ENOTDIR", rel);
@@ -89,6 +97,10 @@ export class MemoryBackend implements Backend {
   }
 
   async remove(rel: string): Promise<void> {
+    this.removeNow(rel);
+  }
+
+  removeNow(rel: string): void {
     const segs = relSegments(rel);
     if (segs.length === 0) throw new VfsError("EACCES", rel, "the mount root cannot be removed");
     const node = lookup(this.root, segs, rel);

@@ -52,17 +52,29 @@ export class SyntheticBackend implements Backend {
     return wellFormed(text);
   }
 
-  async write(rel: string, _data?: string): Promise<void> {
+  async write(rel: string, data?: string): Promise<void> {
+    this.writeNow(rel, data);
+  }
+
+  writeNow(rel: string, _data?: string): void {
     relSegments(rel);
     throw new VfsError("EROFS", rel);
   }
 
   async remove(rel: string): Promise<void> {
+    this.removeNow(rel);
+  }
+
+  removeNow(rel: string): void {
     relSegments(rel);
     throw new VfsError("EROFS", rel);
   }
 
   async list(rel: string): Promise<string[]> {
+    return this.listNow(rel);
+  }
+
+  listNow(rel: string): string[] {
     const e = this.entry(rel);
     if (e.kind === "file") throw new VfsError("ENOTDIR", rel);
     return [...e.children].sort();

@@ -34,47 +34,76 @@ export class Vfs {
   readNow(path: string): string | undefined {
     const p = canonical(path);
     const r = this.fileTarget(p);
-    if (!r.backend.readNow) return undefined;
-    try {
-      return r.backend.readNow(r.rel);
-    } catch (e) {
-      throw named(p, e);
-    }
+    return r.backend.readNow ? now(p, () => r.backend.readNow!(r.rel)) : undefined;
   }
 
   async write(path: string, data: string): Promise<void> {
-    const p = canonical(path);
-    // Checked here too: a third-party backend might store whatever it is handed.
-    if (typeof data !== "string") throw new VfsError("EINVAL", p, "data must be a string");
-    const r = this.fileTarget(p);
+    const { p, r } = this.writeTarget(path, data);
     return forward(p, () => r.backend.write(r.rel, data));
+  }
+
+  /** `write` without waiting where the backend can (see readNow); false when it cannot. */
+  writeNow(path: string, data: string): boolean {
+    const { p, r } = this.writeTarget(path, data);
+    if (!r.backend.writeNow) return false;
+    now(p, () => r.backend.writeNow!(r.rel, data));
+    return true;
   }
 
   /** A directory's names; mount points below it are listed like any directory. */
   async list(path: string): Promise<string[]> {
-    const p = canonical(path);
-    const below = this.table.mountsBelow(p);
-    const r = this.table.resolve(p);
-    if (r === null) {
-      if (below.length === 0) throw new VfsError("ENOENT", p, "not under any mount");
-      return below;
-    }
+    const { p, r, below } = this.listTarget(path);
+    if (r === null) return below;
     if (below.length === 0) return forward(p, () => r.backend.list(r.rel));
-    // Mount points shadow whatever the enclosing backend has (or lacks) at those names.
-    const own = await forward(p, () => r.backend.list(r.rel)).catch((e: VfsError) => {
-      if (e.code === "ENOENT" || e.code === "ENOTDIR") return [];
-      throw e;
-    });
-    return [...new Set([...own, ...below])].sort();
+    return merged(await forward(p, () => r.backend.list(r.rel)).catch(shadowed), below);
+  }
+
+  /** `list` without waiting where the backend can (see readNow); undefined when it cannot. */
+  listNow(path: string): string[] | undefined {
+    const { p, r, below } = this.listTarget(path);
+    if (r === null) return below;
+    if (!r.backend.listNow) return undefined;
+    if (below.length === 0) return now(p, () => r.backend.listNow!(r.rel));
+    let own: string[];
+    try { own = now(p, () => r.backend.listNow!(r.rel)); } catch (e) { own = shadowed(e as VfsError); }
+    return merged(own, below);
   }
 
   async remove(path: string): Promise<void> {
+    const { p, r } = this.removeTarget(path);
+    return forward(p, () => r.backend.remove(r.rel));
+  }
+
+  /** `remove` without waiting where the backend can (see readNow); false when it cannot. */
+  removeNow(path: string): boolean {
+    const { p, r } = this.removeTarget(path);
+    if (!r.backend.removeNow) return false;
+    now(p, () => r.backend.removeNow!(r.rel));
+    return true;
+  }
+
+  private writeTarget(path: string, data: string) {
+    const p = canonical(path);
+    // Checked here too: a third-party backend might store whatever it is handed.
+    if (typeof data !== "string") throw new VfsError("EINVAL", p, "data must be a string");
+    return { p, r: this.fileTarget(p) };
+  }
+
+  private listTarget(path: string) {
+    const p = canonical(path);
+    const below = this.table.mountsBelow(p);
+    const r = this.table.resolve(p);
+    if (r === null && below.length === 0) throw new VfsError("ENOENT", p, "not under any mount");
+    return { p, r, below };
+  }
+
+  private removeTarget(path: string) {
     const p = canonical(path);
     if (this.table.isMountPoint(p)) throw new VfsError("EACCES", p, "a mount point cannot be removed");
     if (this.table.mountsBelow(p).length > 0) throw new VfsError("EACCES", p, "a directory holding mount points cannot be removed");
     const r = this.table.resolve(p);
     if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
-    return forward(p, () => r.backend.remove(r.rel));
+    return { p, r };
   }
 
   /** null when nothing is there. */
@@ -143,6 +172,22 @@ async function forward<T>(path: string, call: () => Promise<T>): Promise<T> {
     throw named(path, e);
   }
 }
+
+/** A backend's synchronous call, its failure named as `forward` names it. */
+function now<T>(path: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw named(path, e);
+  }
+}
+
+/** Mount points shadow whatever the enclosing backend has (or lacks) at those names. */
+const shadowed = (e: VfsError): string[] => {
+  if (e.code === "ENOENT" || e.code === "ENOTDIR") return [];
+  throw e;
+};
+const merged = (own: string[], below: string[]): string[] => [...new Set([...own, ...below])].sort();
 
 function named(path: string, e: unknown): VfsError {
   if (e instanceof VfsError) return e.at(path);
