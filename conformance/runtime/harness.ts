@@ -1,6 +1,6 @@
 // The hostile-agent suite's harness: reads the agent files and their header lines, and runs a
 // kernel made by Kernel.create under conformance/runtime/policy.acp with real parts (QuickJS
-// isolates, the compiled WASM policy, the VFS with memory mounts, a file flight recorder), watched
+// isolates, the compiled WASM policy, the VFS with memory mounts, a file or memory flight recorder), watched
 // from the host side:
 //   - every fs.write / fs.delete / tool effect must find its `allow` syscall record (or a `stop` one
 //     and its approving `review` record) already durable in the flight log, else it is a fault;
@@ -14,6 +14,7 @@ import { loadPolicy } from "../../runtime/policy/load.js";
 import { Kernel, type Agent, type AgentExit, type SignalName } from "../../runtime/kernel/index.js";
 import type { IsolateLimits } from "../../runtime/isolate/limits.js";
 import { verify, type VerifyResult } from "../../runtime/recorder/index.js";
+import { canonicalJson } from "../../runtime/recorder/canonical-json.js";
 import { MemoryBackend, MEMORY_MOUNTS, type Backend, type BackendSnapshot, type Stat } from "../../runtime/vfs/index.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -97,35 +98,43 @@ export function mismatches(expected: unknown, actual: unknown, at = "exit"): str
 
 interface LogRecord { kind: string; seq: number; agent?: { id: string }; syscall?: string; target?: string; effect?: string; args?: unknown; verdict?: string; of?: number }
 
+/** New records since the last call: from the log file, or from a memory recorder. */
+type RecordSource = () => LogRecord[];
+
+function fileSource(path: string): RecordSource {
+  let offset = 0;
+  let partial = "";
+  return () => {
+    let fd: number;
+    try { fd = openSync(path, "r"); } catch { return []; }
+    try {
+      const buf = Buffer.alloc(1 << 16);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        partial += buf.subarray(0, n).toString("utf8");
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = partial.split("\n");
+    partial = lines.pop()!;
+    return lines.map((line) => JSON.parse(line) as LogRecord);
+  };
+}
+
 class LogTail {
-  private offset = 0;
-  private partial = "";
   readonly records: LogRecord[] = [];
   /** Durable `allow` syscall records not yet matched by an effect, by "syscall target". */
   private readonly allowed = new Map<string, number>();
   /** `stop` syscall records by seq, waiting for an operator's approval. */
   private readonly stopped = new Map<number, string>();
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly source: RecordSource) {}
 
   poll(): void {
-    let fd: number;
-    try { fd = openSync(this.path, "r"); } catch { return; }
-    try {
-      const buf = Buffer.alloc(1 << 16);
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        this.partial += buf.subarray(0, n).toString("utf8");
-      }
-    } finally {
-      closeSync(fd);
-    }
-    const lines = this.partial.split("\n");
-    this.partial = lines.pop()!;
-    for (const line of lines) {
-      const r = JSON.parse(line) as LogRecord;
+    for (const r of this.source()) {
       this.records.push(r);
       // An `allow` record allows its effect; a `stop` record only once a `review` record approves it.
       if (r.kind === "syscall" && r.effect === "allow") this.allow(`${r.syscall} ${r.target}`);
@@ -193,6 +202,9 @@ class GuardedBackend implements Backend {
   stat(rel: string): Promise<Stat | null> { return this.inner.stat(rel); }
   async write(rel: string, data: string): Promise<void> { this.guard("fs.write", this.abs(rel)); return this.inner.write(rel, data); }
   async remove(rel: string): Promise<void> { this.guard("fs.delete", this.abs(rel)); return this.inner.remove(rel); }
+  // Reads answered in the syscall's own call (what the kernel does with a memory recorder).
+  readNow(rel: string): string { return this.inner.readNow(rel); }
+  listNow(rel: string): string[] { return this.inner.listNow(rel); }
   snapshot(): Promise<BackendSnapshot> { return this.inner.snapshot(); }
   restore(s: BackendSnapshot): Promise<void> { return this.inner.restore(s); }
 }
@@ -204,17 +216,19 @@ export class HostileKernel {
   private readonly tail: LogTail;
   private kernel!: Kernel;
 
-  private constructor(private readonly dir: string, readonly logPath: string) {
-    this.tail = new LogTail(logPath);
+  private constructor(private readonly dir: string, readonly logPath: string, readonly recorder: "file" | "memory") {
+    this.tail = new LogTail(recorder === "file" ? fileSource(logPath) : () => this.kernel ? this.kernel.recorder.recordsFrom(this.tail.records.length) as unknown as LogRecord[] : []);
   }
 
-  static async start(): Promise<HostileKernel> {
+  /** A file recorder (effects wait for fsync) or a memory one (memory file syscalls are answered in
+   * the agent's own call): the suite runs under both. */
+  static async start(recorder: "file" | "memory" = "file"): Promise<HostileKernel> {
     const source = readFileSync(POLICY_PATH, "utf8");
     const compiled = compile(source, { filename: "policy.acp" });
     if (!compiled.wasm || !compiled.manifest) throw new Error(`policy.acp does not compile: ${JSON.stringify(compiled.diagnostics)}`);
     const policy = await loadPolicy(compiled.wasm, compiled.manifest);
     const dir = mkdtempSync(join(tmpdir(), "acp-hostile-"));
-    const self = new HostileKernel(dir, join(dir, "flight.log"));
+    const self = new HostileKernel(dir, join(dir, "flight.log"), recorder);
     const guard = (syscall: string, target: string) => {
       if (self.tail.consume(syscall, target)) return;
       self.faults.push(self.tail.isStopped(syscall, target)
@@ -234,7 +248,7 @@ export class HostileKernel {
     };
     self.kernel = await Kernel.create({
       policy, tools, mounts, policySource: source,
-      recorder: { path: self.logPath },
+      recorder: recorder === "file" ? { path: self.logPath } : { memory: true },
       limits: HOSTILE_LIMITS,
       termGraceMs: TERM_GRACE_MS,
     });
@@ -270,10 +284,10 @@ export class HostileKernel {
     return this.kernel.core.recorderErrors;
   }
 
-  /** Kills what is left, closes the recorder, and verifies the log file. */
+  /** Kills what is left, closes the recorder, and verifies the log. */
   async shutdown(): Promise<VerifyResult> {
     await this.kernel.shutdown();
-    const result = verify(this.logPath);
+    const result = this.recorder === "file" ? verify(this.logPath) : verify(this.kernel.recorder.records().map((r) => canonicalJson(r)));
     this.tail.poll();
     return result;
   }

@@ -36,6 +36,11 @@ const MAX_STEP_JOBS = 256;
  * tiny jobs take less than a tick's time (over-charging is the safe side), so a job flood pays for
  * its CPU like a loop does. */
 export const JOBS_PER_TICK = 64;
+/** A syscall answered inside the guest's call (a read from memory) is host work done within the
+ * agent's slice, which QuickJS's ticks do not see: it is charged as this many jobs (~8 µs of host
+ * time, where a tiny job is about 1 µs), so an agent reading in a loop gets no more of the CPU per
+ * quantum than one computing. */
+export const JOBS_PER_ANSWER = 8;
 
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
@@ -212,8 +217,10 @@ export class Isolate {
           r.error.dispose();
           return { ok: false, kind: this.killed ? "interrupted" : "error", message };
         }
-        jobs += r.jobs;
-        if (!this.chargeJobs(r.jobs)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
+        const charged = r.jobs + this.answeredNow * JOBS_PER_ANSWER;
+        this.answeredNow = 0;
+        jobs += charged;
+        if (!this.chargeJobs(charged)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
         if (quantumTicks === null || r.jobs < step || !this.alive) return { ok: true };
         if (this.ticks - started >= quantumTicks || jobs >= QUANTUM_JOBS) return { ok: true };
         step = this.ticks === before ? Math.min(step * 2, MAX_STEP_JOBS) : 1;
@@ -224,6 +231,8 @@ export class Isolate {
   }
 
   private jobCarry = 0;
+  /** Syscalls answered in the guest's own call and not yet charged. */
+  private answeredNow = 0;
 
   /** Charges executed jobs to the tick budget; false when that ended it. */
   private chargeJobs(n: number): boolean {
@@ -285,7 +294,9 @@ export class Isolate {
       if (!settled) { settled = true; this.inFlight--; }
       return KILLED;
     }
-    return answer ?? id;
+    if (answer === null) return id;
+    this.answeredNow++;
+    return answer;
   }
 
   private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {

@@ -276,9 +276,11 @@ export class Agent {
     const started = performance.now();
     this.inFlight++;
     const recorder = this.env.recorder;
-    // A memory recorder acknowledges on return: with an effect that needs no I/O either, the whole
-    // syscall happens in this call and its answer goes back with it.
-    const immediate = recorder.immediate;
+    // A memory recorder acknowledges on return: a call that changes nothing and needs no I/O (a read
+    // from memory), or one that is refused, happens whole in this call and is answered with it. An
+    // effect that changes something never starts in the slice that asked for it, as with a file
+    // recorder: a kill or an exit later in the slice still stops it.
+    const immediate = recorder.immediate && (decision.effect !== "allow" || (t.ok && t.call.now !== undefined));
     let seq = -1;
     const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
       abandon(false);

@@ -36,6 +36,22 @@ describe("scheduling", () => {
     expect(b.ticks).toBeGreaterThan(a.ticks * 1.8);
   });
 
+  it("charges reads answered in the agent's own call to its quantum: a reading loop does not crowd out a computing one", async () => {
+    const k = await kernel({ recorder: { memory: true }, limits: { totalTicks: 1_000_000, maxSyscalls: 1e9 } });
+    await k.vfs.write("/mem/working/x", "x");
+    const loop = (body: string) => `export default async function main() { let stop = false, n = 0; sys.on("SIGTERM", () => { stop = true; }); while (!stop) { ${body}; n++; } return n; }`;
+    const reader = await k.spawn({ name: "reader", source: loop(`await sys.fs.read("/mem/working/x")`) });
+    const computer = await k.spawn({ name: "computer", source: loop("await null") });
+    await new Promise((r) => setTimeout(r, 60));
+    reader.signal("SIGTERM");
+    computer.signal("SIGTERM");
+    const [reads, awaits] = [(await reader.wait()).result as number, (await computer.wait()).result as number];
+    // Each read is charged like JOBS_PER_ANSWER jobs: per turn the reader does a fraction of what the
+    // computer does (uncharged, it would do as many, each costing the host several times more).
+    expect(reads).toBeGreaterThan(0);
+    expect(reads * 3).toBeLessThan(awaits);
+  });
+
   it("gives a higher priority a larger quantum: it finishes first, having used most of the CPU", async () => {
     const k = await kernel({ limits: { totalTicks: 1_000_000 } });
     const low = await k.spawn({ name: "low", source: WORKER, input: 300, priority: -1 });

@@ -16,12 +16,10 @@ export interface FileSystem {
   write(path: string, data: string): Promise<void>;
   list(path: string): Promise<string[]>;
   remove(path: string): Promise<void>;
-  /** The same without waiting where the files are in memory: undefined (or false) where the call
-   * has to be made the waiting way instead, having done nothing. */
+  /** `read` and `list` without waiting where the files are in memory: undefined where the call has
+   * to be made the waiting way instead. */
   readNow?(path: string): string | undefined;
-  writeNow?(path: string, data: string): boolean;
   listNow?(path: string): string[] | undefined;
-  removeNow?(path: string): boolean;
 }
 
 export interface Services {
@@ -59,8 +57,10 @@ export interface Call {
   release?: (s: Services, refused: boolean) => void;
   /** Runs the effect; resolves with the JSON the guest gets back. */
   effect: (s: Services, ctx: EffectCtx) => Promise<string | undefined>;
-  /** The same effect without waiting, when it needs no I/O: its JSON, or LATER when `effect` must
-   * run instead (and nothing was done). Throws what `effect` would reject with. */
+  /** The same effect without waiting, when it needs no I/O and changes nothing (a read): its JSON,
+   * or LATER when `effect` must run instead. Throws what `effect` would reject with. Only calls
+   * that change nothing have one: an effect that changes something never starts in the slice that
+   * asked for it, so a kill later in that slice still stops it (see Agent.gate). */
   now?: (s: Services) => string | undefined | typeof LATER;
 }
 
@@ -99,14 +99,7 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
-    ...(now ? {
-      now: (s: Services) => {
-        const fs = s.fsNow?.(where.tenant);
-        const out = fs ? now(fs, where.path) : LATER;
-        if (out !== LATER && changes) s.touched?.(agent.id ?? "", where.tenant, where.path);
-        return out;
-      },
-    } : {}),
+    ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
     effect: async (s, ctx) => {
       const out = await run(await s.fs(where.tenant), where.path);
       if (changes) s.touched?.(ctx.agent.id, where.tenant, where.path);
@@ -125,14 +118,12 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
     const names = fs.listNow?.(p);
     return names === undefined ? LATER : json(names);
   }),
-  "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; },
-    (fs, p) => (fs.removeNow?.(p) ? undefined : LATER)),
+  "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; }),
   "fs.write": (a, agent) => {
     const data = a.data;
     // Non-string data is ill-typed: the request carries no size, so the policy sees a violation.
     const args = typeof data === "string" ? { size: Buffer.byteLength(data, "utf8") } : {};
-    return fsCall("fs.write", a, agent, args, async (fs, p) => { await fs.write(p, data as string); return undefined; },
-      (fs, p) => (fs.writeNow?.(p, data as string) ? undefined : LATER));
+    return fsCall("fs.write", a, agent, args, async (fs, p) => { await fs.write(p, data as string); return undefined; });
   },
   "tool.call": (a, agent) => {
     const name = typeof a.name === "string" ? a.name : "\u0000not-a-tool";

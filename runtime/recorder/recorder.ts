@@ -184,8 +184,14 @@ export class FlightRecorder {
 
   /** The records of a memory recorder. */
   records(): readonly FlightRecord[] {
+    return this.recordsFrom(0);
+  }
+
+  /** The records of a memory recorder from seq-position `start` on: how a host that ships the log
+   * elsewhere (or watches it) reads what is new since it last looked. */
+  recordsFrom(start: number): readonly FlightRecord[] {
     if (!(this.sink instanceof MemorySink)) throw new RecorderError("EINVAL", "records() reads a memory recorder; read a file log with readLog(path)");
-    return [...this.sink.records];
+    return this.sink.records.slice(start);
   }
 
   stats(): RecorderStats {

@@ -15,13 +15,11 @@ export interface BackendSnapshot {
 export interface Backend {
   /** The whole file as UTF-8. */
   read(rel: string): Promise<string>;
-  /** `read`, `write`, `list` and `remove` without waiting, for a backend that holds its files in
-   * the host's memory: the same answer or the same VfsError, thrown. The kernel then takes such a
-   * syscall in one step, with no I/O turn. A backend implements all four or none. */
+  /** `read` and `list` without waiting, for a backend that holds its files in the host's memory:
+   * the same answer or the same VfsError, thrown. The kernel then answers such a syscall in the
+   * agent's own call, with no I/O turn. A backend implements both or neither. */
   readNow?(rel: string): string;
-  writeNow?(rel: string, data: string): void;
   listNow?(rel: string): string[];
-  removeNow?(rel: string): void;
   /** Creates missing parent directories; replaces an existing file atomically where the storage can. */
   write(rel: string, data: string): Promise<void>;
   /** Names directly inside a directory, sorted by UTF-16 code units; directories are listed like files. */

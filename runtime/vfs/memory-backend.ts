@@ -54,10 +54,6 @@ export class MemoryBackend implements Backend {
   }
 
   async write(rel: string, data: string): Promise<void> {
-    this.writeNow(rel, data);
-  }
-
-  writeNow(rel: string, data: string): void {
     const segs = relSegments(rel);
     if (typeof data !== "string") throw new VfsError("EINVAL", rel, "data must be a string");
     if (segs.length === 0) throw new VfsError("EISDIR", rel);
@@ -97,10 +93,6 @@ export class MemoryBackend implements Backend {
   }
 
   async remove(rel: string): Promise<void> {
-    this.removeNow(rel);
-  }
-
-  removeNow(rel: string): void {
     const segs = relSegments(rel);
     if (segs.length === 0) throw new VfsError("EACCES", rel, "the mount root cannot be removed");
     const node = lookup(this.root, segs, rel);

@@ -52,20 +52,12 @@ export class SyntheticBackend implements Backend {
     return wellFormed(text);
   }
 
-  async write(rel: string, data?: string): Promise<void> {
-    this.writeNow(rel, data);
-  }
-
-  writeNow(rel: string, _data?: string): void {
+  async write(rel: string, _data?: string): Promise<void> {
     relSegments(rel);
     throw new VfsError("EROFS", rel);
   }
 
   async remove(rel: string): Promise<void> {
-    this.removeNow(rel);
-  }
-
-  removeNow(rel: string): void {
     relSegments(rel);
     throw new VfsError("EROFS", rel);
   }

@@ -42,14 +42,6 @@ export class Vfs {
     return forward(p, () => r.backend.write(r.rel, data));
   }
 
-  /** `write` without waiting where the backend can (see readNow); false when it cannot. */
-  writeNow(path: string, data: string): boolean {
-    const { p, r } = this.writeTarget(path, data);
-    if (!r.backend.writeNow) return false;
-    now(p, () => r.backend.writeNow!(r.rel, data));
-    return true;
-  }
-
   /** A directory's names; mount points below it are listed like any directory. */
   async list(path: string): Promise<string[]> {
     const { p, r, below } = this.listTarget(path);
@@ -72,14 +64,6 @@ export class Vfs {
   async remove(path: string): Promise<void> {
     const { p, r } = this.removeTarget(path);
     return forward(p, () => r.backend.remove(r.rel));
-  }
-
-  /** `remove` without waiting where the backend can (see readNow); false when it cannot. */
-  removeNow(path: string): boolean {
-    const { p, r } = this.removeTarget(path);
-    if (!r.backend.removeNow) return false;
-    now(p, () => r.backend.removeNow!(r.rel));
-    return true;
   }
 
   private writeTarget(path: string, data: string) {
