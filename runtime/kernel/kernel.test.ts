@@ -284,6 +284,18 @@ describe("kernel", () => {
     expect(k.core.recorderErrors[0]).toMatchObject({ code: "ECLOSED" });
   });
 
+  it("keeps no QuickJS instance alive through the recorder errors it keeps", async () => {
+    const memories = () => queryObjects(WebAssembly.Memory, { format: "count" }) as number;
+    const k = await kernel({ retireModuleAfterBytes: 300_000 });
+    await k.recorder.close();
+    const before = memories();
+    // Each agent's log line fails inside its own call into the kernel, in instances that retire.
+    for (let i = 0; i < 24; i++) await k.run({ tenant: "e", source: `export default async function main() { sys.log("x"); return 1; }` });
+    await sleep(5);
+    expect(k.core.recorderErrors.length).toBeGreaterThan(20);
+    expect(memories() - before).toBeLessThanOrEqual(1);
+  });
+
   it("records every syscall before its effect in a log that verifies, and fails closed without a recorder", async () => {
     const log = join(mkdtempSync(join(tmpdir(), "acp-log-")), "flight.log");
     const k = await kernel({ recorder: { path: log } });

@@ -106,7 +106,11 @@ export class KernelCore {
   recorderErrorCount = 0;
   private recorderFailed(e: unknown): void {
     this.recorderErrorCount++;
-    if (this.recorderErrors.length < RECORDER_ERRORS_KEPT) this.recorderErrors.push(e);
+    if (this.recorderErrors.length >= RECORDER_ERRORS_KEPT) return;
+    // Reading the stack formats it, and lets go of the call frames it was taken from (which may
+    // hold a QuickJS instance: see Agent.end).
+    void (e as Error | undefined)?.stack;
+    this.recorderErrors.push(e);
   }
   private closed = false;
 
