@@ -110,6 +110,8 @@ describe("FlightRecorder chain", () => {
     const records = rec.records();
     expect(records.filter((r) => r.kind === "log").map((r) => (r as { text: string }).text)).toEqual(texts);
     expect(verify(records.map((r) => canonicalJson(r)))).toMatchObject({ ok: true, closed: true });
+    // A reader that ships the log elsewhere takes what is new since it last looked.
+    for (const start of [0, 1, 3, 1500, records.length - 1, records.length, records.length + 5]) expect(rec.recordsFrom(start)).toEqual(records.slice(start));
   });
 
   it("seals every N records and before close when it has a key", async () => {

@@ -191,7 +191,7 @@ export class FlightRecorder {
    * elsewhere (or watches it) reads what is new since it last looked. */
   recordsFrom(start: number): readonly FlightRecord[] {
     if (!(this.sink instanceof MemorySink)) throw new RecorderError("EINVAL", "records() reads a memory recorder; read a file log with readLog(path)");
-    return this.sink.records.slice(start);
+    return this.sink.recordsFrom(start);
   }
 
   stats(): RecorderStats {

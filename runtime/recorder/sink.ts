@@ -31,12 +31,12 @@ export class MemorySink implements Sink<string> {
   private readonly lineEnd: number[] = [];
   /** Per chunk: the index of its first line. */
   private readonly firstLine: number[] = [];
-  private readonly parsed: FlightRecord[] = [];
-
-  /** The records so far, exactly as a reader of the lines sees them. */
-  get records(): readonly FlightRecord[] {
-    for (let i = this.parsed.length; i < this.lineEnd.length; i++) this.parsed.push(JSON.parse(this.line(i)) as FlightRecord);
-    return this.parsed;
+  /** The records from line `start` on, parsed now, exactly as a reader of the lines sees them.
+   * Nothing parsed is kept: a long log stays compact bytes however often it is read. */
+  recordsFrom(start: number): FlightRecord[] {
+    const out: FlightRecord[] = [];
+    for (let i = Math.max(0, start); i < this.lineEnd.length; i++) out.push(JSON.parse(this.line(i)) as FlightRecord);
+    return out;
   }
 
   /** Line i as written, newline included. */
