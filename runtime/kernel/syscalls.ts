@@ -95,14 +95,13 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
   now?: (fs: FileSystem, path: string) => string | undefined | typeof LATER): Call {
   const path = target(a.path);
   const where = tenantOf(path, agent.tenant ?? "");
-  const changes = syscall === "fs.write" || syscall === "fs.delete";
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
     ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
     effect: async (s, ctx) => {
       const out = await run(await s.fs(where.tenant), where.path);
-      if (changes) s.touched?.(ctx.agent.id, where.tenant, where.path);
+      if (syscall === "fs.write" || syscall === "fs.delete") s.touched?.(ctx.agent.id, where.tenant, where.path);
       return out;
     },
   };

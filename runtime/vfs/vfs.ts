@@ -38,7 +38,10 @@ export class Vfs {
   }
 
   async write(path: string, data: string): Promise<void> {
-    const { p, r } = this.writeTarget(path, data);
+    const p = canonical(path);
+    // Checked here too: a third-party backend might store whatever it is handed.
+    if (typeof data !== "string") throw new VfsError("EINVAL", p, "data must be a string");
+    const r = this.fileTarget(p);
     return forward(p, () => r.backend.write(r.rel, data));
   }
 
@@ -62,32 +65,21 @@ export class Vfs {
   }
 
   async remove(path: string): Promise<void> {
-    const { p, r } = this.removeTarget(path);
+    const p = canonical(path);
+    if (this.table.isMountPoint(p)) throw new VfsError("EACCES", p, "a mount point cannot be removed");
+    if (this.table.mountsBelow(p).length > 0) throw new VfsError("EACCES", p, "a directory holding mount points cannot be removed");
+    const r = this.table.resolve(p);
+    if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
     return forward(p, () => r.backend.remove(r.rel));
   }
 
-  private writeTarget(path: string, data: string) {
-    const p = canonical(path);
-    // Checked here too: a third-party backend might store whatever it is handed.
-    if (typeof data !== "string") throw new VfsError("EINVAL", p, "data must be a string");
-    return { p, r: this.fileTarget(p) };
-  }
-
+  /** What list and listNow both check first: the path, the mount it is in, the mounts below it. */
   private listTarget(path: string) {
     const p = canonical(path);
     const below = this.table.mountsBelow(p);
     const r = this.table.resolve(p);
     if (r === null && below.length === 0) throw new VfsError("ENOENT", p, "not under any mount");
     return { p, r, below };
-  }
-
-  private removeTarget(path: string) {
-    const p = canonical(path);
-    if (this.table.isMountPoint(p)) throw new VfsError("EACCES", p, "a mount point cannot be removed");
-    if (this.table.mountsBelow(p).length > 0) throw new VfsError("EACCES", p, "a directory holding mount points cannot be removed");
-    const r = this.table.resolve(p);
-    if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
-    return { p, r };
   }
 
   /** null when nothing is there. */
