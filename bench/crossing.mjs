@@ -10,7 +10,7 @@ import { newQuickJSWASMModule } from "quickjs-emscripten";
 import { compile } from "../dist/compiler/index.js";
 import { Kernel, loadPolicy } from "../dist/runtime/index.js";
 import { BOOTSTRAP } from "../dist/runtime/isolate/bootstrap.js";
-import { installHostEntry, jobRunner } from "../dist/runtime/isolate/lean-host.js";
+import { engineOf, Vm } from "../dist/runtime/isolate/vm.js";
 import { median, fmtNs, ratioText, report } from "./lib.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -54,22 +54,17 @@ async function bareNewFunction() {
  * own side of a syscall costs (its promise, the crossing, the result's JSON), whatever the kernel does.
  */
 async function guestSideOnly() {
-  const mod = await newQuickJSWASMModule();
-  const rt = mod.newRuntime();
-  const ctx = rt.newContext();
-  installHostEntry(ctx, "__acp_host", () => '"hello"');
-  ctx.unwrapResult(ctx.evalCode(BOOTSTRAP, "acp:bootstrap")).dispose();
-  const jobs = jobRunner(rt, ctx);
+  const vm = new Vm(engineOf(await newQuickJSWASMModule()), "__acp_host");
+  vm.host = { onInterrupt: () => false, fromGuest: () => '"hello"' };
+  const ok = (r) => { if (!r.ok) throw new Error(JSON.stringify(vm.dump(r.error))); vm.free(r.value); };
+  ok(vm.evalScript(BOOTSTRAP, "acp:bootstrap"));
   const run = (n) => {
     const t0 = performance.now();
-    ctx.unwrapResult(ctx.evalCode(`(async () => { for (let i = 0; i < ${n}; i++) await sys.fs.read("/mem/working/x.txt"); })()`)).dispose();
-    while (jobs(256).jobs > 0);
+    ok(vm.evalScript(`(async () => { for (let i = 0; i < ${n}; i++) await sys.fs.read("/mem/working/x.txt"); })()`, "loop.js"));
+    for (;;) { const r = vm.runJobs(256); if (!r.ok) throw new Error(JSON.stringify(vm.dump(r.error))); if (r.jobs === 0) break; }
     return performance.now() - t0;
   };
-  const ns = await perCallNs(run, N);
-  ctx.dispose();
-  rt.dispose();
-  return ns;
+  return perCallNs(run, N);
 }
 
 /** ns per sequential `await sys.fs.read` round trip through the kernel (fixed costs subtracted). */

@@ -1,11 +1,10 @@
 // One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
 // owns it through this class, the only place that touches QuickJS handles, and ends it through
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 import { BOOTSTRAP, KILLED } from "./bootstrap.js";
-import { installHostEntry, jobRunner, type JobOutcome } from "./lean-host.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
+import { engineOf, Vm, type Ptr, type VmHost } from "./vm.js";
 
 /** How the kernel answers a syscall: exactly one of these is called, at most once. Called before
  * `syscall` returns, the answer goes back with the call itself, and they return true (the guest
@@ -47,45 +46,35 @@ export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupte
 /**
  * A runtime and context with the bootstrap already evaluated, not yet given to an agent: spawning
  * is then only attaching it and evaluating the agent's module (the bootstrap's parse dominates a
- * cold start). The host entry and the interrupt handler reach the isolate through `owner`.
+ * cold start). The bootstrap's three functions are kept, as value boxes, for the agent's life.
  */
 export interface Prepared {
-  rt: QuickJSRuntime;
-  ctx: QuickJSContext;
-  guest: QuickJSHandle;
-  /** The bootstrap's settle(id, text): how syscall outcomes reach the guest. */
-  settle: QuickJSHandle;
-  /** Calls a guest function with a number and a string (the lean path where available). */
-  call: (fn: QuickJSHandle, n: number, text: string) => boolean;
-  /** Runs up to n pending jobs (the lean path where available). */
-  jobs: (max: number) => JobOutcome;
-  owner: { isolate: Isolate | null };
+  vm: Vm;
+  /** settle(id, text): how syscall outcomes reach the guest. */
+  settle: Ptr;
+  /** start(main, inputJson) and deliver(signal). */
+  start: Ptr;
+  deliver: Ptr;
 }
 
 /** Makes a Prepared runtime in `slot` (throws if QuickJS fails; nothing of the agent runs here). */
 export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryBytes" | "stackBytes">): Prepared {
-  const owner: Prepared["owner"] = { isolate: null };
-  const rt = slot.module.newRuntime();
-  rt.setMemoryLimit(limits.memoryBytes);
-  rt.setMaxStackSize(limits.stackBytes);
-  rt.setInterruptHandler(() => owner.isolate?.onInterrupt() ?? false);
-  const ctx = rt.newContext();
-  const entry = installHostEntry(ctx, "__acp_host", (text) => (owner.isolate ? owner.isolate.fromGuest(text) : KILLED));
-  const boot = ctx.evalCode(BOOTSTRAP, "acp:bootstrap");
-  if (boot.error) {
-    const e = ctx.dump(boot.error);
-    boot.error.dispose();
+  const vm = new Vm(engineOf(slot.module), "__acp_host");
+  vm.setLimits(limits.memoryBytes, limits.stackBytes);
+  const boot = vm.evalScript(BOOTSTRAP, "acp:bootstrap");
+  if (!boot.ok) {
+    const e = vm.dump(boot.error);
+    vm.free(boot.error);
     throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
   }
-  return { rt, ctx, guest: boot.value, settle: ctx.getProp(boot.value, "settle"), call: entry.call, jobs: jobRunner(rt, ctx), owner };
+  const p = { vm, settle: vm.getProp(boot.value, "settle"), start: vm.getProp(boot.value, "start"), deliver: vm.getProp(boot.value, "deliver") };
+  vm.free(boot.value);
+  return p;
 }
 
-export class Isolate {
-  private rt: QuickJSRuntime | null;
-  private ctx: QuickJSContext | null;
-  private guest: QuickJSHandle | null = null;
-  /** How the kernel reaches into the guest: its settle function, the call path, the job runner. */
-  private io: Pick<Prepared, "settle" | "call" | "jobs"> | null;
+export class Isolate implements VmHost {
+  /** The runtime and the bootstrap's functions; null once disposed. */
+  private io: Prepared | null;
   /** Syscalls made and not yet answered (each answered once: see `settled` in fromGuest). */
   private inFlight = 0;
   private nextId = 0;
@@ -103,15 +92,9 @@ export class Isolate {
   constructor(slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost, prepared?: Prepared) {
     this.home = slot;
     const p = prepared ?? prepare(slot, limits);
-    p.owner.isolate = this;
-    if (prepared) {
-      // A spare was prepared under the kernel's defaults; this agent's own limits apply from here.
-      p.rt.setMemoryLimit(limits.memoryBytes);
-      p.rt.setMaxStackSize(limits.stackBytes);
-    }
-    this.rt = p.rt;
-    this.ctx = p.ctx;
-    this.guest = p.guest;
+    p.vm.host = this;
+    // A spare was prepared under the kernel's defaults; this agent's own limits apply from here.
+    if (prepared) p.vm.setLimits(limits.memoryBytes, limits.stackBytes);
     this.io = p;
   }
 
@@ -120,7 +103,7 @@ export class Isolate {
   }
 
   get alive(): boolean {
-    return this.rt !== null && !this.killed;
+    return this.io !== null && !this.killed;
   }
 
   /** @internal Called by the runtime's interrupt handler. */
@@ -140,57 +123,53 @@ export class Isolate {
 
   /** Evaluates the agent's ES module (`sys` is already installed) and keeps its default export. */
   load(source: string, filename: string): RunOutcome {
-    const ctx = this.ctx!;
-    const mod = this.guarded(() => ctx.evalCode(source, filename, { type: "module" }));
+    const vm = this.io!.vm;
+    const mod = this.guarded(() => vm.evalModule(source, filename));
     if (!mod.ok) return mod.outcome;
-    // Evaluating a module yields a promise of its namespace (top-level await); run it to the end.
+    // Evaluating a module yields its namespace, or a promise of it (top-level await): run it to the end.
     const jobs = this.runJobs();
-    if (!jobs.ok) { mod.value.dispose(); return jobs; }
-    const state = ctx.getPromiseState(mod.value);
-    if (state.type === "rejected") {
-      const message = this.describe(state.error);
-      state.error.dispose();
-      mod.value.dispose();
+    if (!jobs.ok) { vm.free(mod.value); return jobs; }
+    const state = vm.promiseState(mod.value);
+    if (state === "pending") { vm.free(mod.value); return { ok: false, kind: "error", message: "the module's top-level await never settled" }; }
+    const settled = state === "not a promise" ? mod.value : vm.promiseResult(mod.value);
+    if (settled !== mod.value) vm.free(mod.value);
+    if (state === "rejected") {
+      const message = this.describe(settled);
+      vm.free(settled);
       return { ok: false, kind: "error", message };
     }
-    if (state.type === "pending") { mod.value.dispose(); return { ok: false, kind: "error", message: "the module's top-level await never settled" }; }
-    const main = ctx.getProp(state.value, "default");
-    if (state.value !== mod.value && state.value.alive) state.value.dispose();
-    mod.value.dispose();
-    if (ctx.typeof(main) !== "function") { main.dispose(); return { ok: false, kind: "error", message: "the agent module has no default export function main(input)" }; }
+    const main = vm.getProp(settled, "default");
+    vm.free(settled);
+    if (vm.typeOf(main) !== "function") { vm.free(main); return { ok: false, kind: "error", message: "the agent module has no default export function main(input)" }; }
     this.main = main;
     return { ok: true };
   }
 
-  private main: QuickJSHandle | null = null;
+  private main: Ptr | null = null;
 
   /** Calls main(input) through the bootstrap, which reports the outcome with exit(). */
   start(inputJson: string): RunOutcome {
-    const ctx = this.ctx!;
-    const start = ctx.getProp(this.guest!, "start");
-    const input = ctx.newString(inputJson);
-    const r = this.guarded(() => ctx.callFunction(start, ctx.undefined, this.main!, input));
-    start.dispose();
-    input.dispose();
-    this.main!.dispose();
+    const { vm, start } = this.io!;
+    const input = vm.newString(inputJson);
+    const r = this.guarded(() => vm.call(start, this.main!, input));
+    vm.free(input);
+    vm.free(this.main!);
     this.main = null;
     if (!r.ok) return r.outcome;
-    r.value.dispose();
+    vm.free(r.value);
     return { ok: true };
   }
 
   /** Asks the guest's handler for a signal; false when it has none. */
   deliver(signal: string): boolean {
     if (!this.alive) return false;
-    const ctx = this.ctx!;
-    const fn = ctx.getProp(this.guest!, "deliver");
-    const sig = ctx.newString(signal);
-    const r = this.guarded(() => ctx.callFunction(fn, ctx.undefined, sig));
-    fn.dispose();
-    sig.dispose();
+    const { vm, deliver } = this.io!;
+    const sig = vm.newString(signal);
+    const r = this.guarded(() => vm.call(deliver, sig));
+    vm.free(sig);
     if (!r.ok) return false;
-    const had = ctx.typeof(r.value) === "boolean" && ctx.dump(r.value) === true;
-    r.value.dispose();
+    const had = vm.typeOf(r.value) === "boolean" && vm.dump(r.value) === true;
+    vm.free(r.value);
     return had;
   }
 
@@ -211,10 +190,10 @@ export class Isolate {
       for (;;) {
         if (quantumTicks !== null) { this.sliceTicks = 0; this.sliceStart = performance.now(); }
         const before = this.ticks;
-        const r = this.io!.jobs(quantumTicks === null ? -1 : step);
+        const r = this.io!.vm.runJobs(quantumTicks === null ? -1 : step);
         if (!r.ok) {
           const message = this.describe(r.error);
-          r.error.dispose();
+          this.io?.vm.free(r.error);
           return { ok: false, kind: this.killed ? "interrupted" : "error", message };
         }
         const charged = r.jobs + this.answeredNow * JOBS_PER_ANSWER;
@@ -247,7 +226,7 @@ export class Isolate {
 
   /** Does the guest have promise jobs waiting? */
   hasPendingJobs(): boolean {
-    return this.alive && this.rt!.hasPendingJob();
+    return this.alive && this.io!.vm.hasPendingJob();
   }
 
   pendingSyscalls(): number {
@@ -281,7 +260,7 @@ export class Isolate {
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
       this.sliceTicks = 0;
       this.sliceStart = performance.now();
-      try { this.io!.call(this.io!.settle, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
+      try { this.io!.vm.callWith(this.io!.settle, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
       return false;
     };
     const reply: Reply = {
@@ -299,27 +278,26 @@ export class Isolate {
     return answer;
   }
 
-  private guarded(f: () => { error?: QuickJSHandle; value?: QuickJSHandle } | any): { ok: true; value: QuickJSHandle } | { ok: false; outcome: RunOutcome } {
+  private guarded(f: () => { ok: true; value: Ptr } | { ok: false; error: Ptr }): { ok: true; value: Ptr } | { ok: false; outcome: RunOutcome } {
     this.sliceTicks = 0;
     this.sliceStart = performance.now();
     try {
       const r = f();
-      if (r.error) {
+      if (!r.ok) {
         const message = this.describe(r.error);
-        r.error.dispose();
+        this.io?.vm.free(r.error);
         return { ok: false, outcome: { ok: false, kind: this.killed ? "interrupted" : "error", message } };
       }
-      return { ok: true, value: r.value };
+      return r;
     } catch (e) {
       return { ok: false, outcome: { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) } };
     }
   }
 
   /** A guest error as text, read without running guest code (no getters, no toString). */
-  private describe(h: QuickJSHandle): string {
+  private describe(v: Ptr): string {
     try {
-      const ctx = this.ctx!;
-      const d = ctx.dump(h) as unknown;
+      const d = this.io!.vm.dump(v);
       if (d && typeof d === "object") {
         const o = d as { name?: unknown; message?: unknown };
         return `${typeof o.name === "string" ? o.name : "Error"}: ${typeof o.message === "string" ? o.message : ""}`;
@@ -339,30 +317,16 @@ export class Isolate {
    * last agent ends (runtime/isolate/pool.ts).
    */
   dispose(): { bytes: number; slot: ModuleSlot | null } {
-    const rt = this.rt;
+    const io = this.io;
     const slot = this.home;
     this.killed = true;
     this.home = null;
-    if (!rt) return { bytes: 0, slot };
-    const used = this.memoryUsed(rt, this.ctx!);
-    this.rt = null;
-    this.ctx = null;
+    if (!io) return { bytes: 0, slot };
+    const used = io.vm.memoryUsed();
+    io.vm.end();
+    this.io = null;
     this.inFlight = 0;
     this.main = null;
-    this.guest = null;
-    this.io = null;
     return { bytes: used ?? this.limits.memoryBytes, slot };
-  }
-
-  /** Bytes the runtime's heap holds, or null if even asking failed. */
-  private memoryUsed(rt: QuickJSRuntime, ctx: QuickJSContext): number | null {
-    try {
-      const h = rt.computeMemoryUsage();
-      const u = (ctx.dump(h) as { memory_used_size?: unknown }).memory_used_size;
-      h.dispose();
-      return typeof u === "number" ? u : null;
-    } catch {
-      return null;
-    }
   }
 }

@@ -1,0 +1,321 @@
+// One QuickJS runtime and its one context, driven through quickjs-emscripten's FFI with raw value
+// pointers. The library's QuickJSRuntime and QuickJSContext wrap each runtime in about 5 KB of host
+// objects (lifetimes, scopes, maps, a host-ref table, a second "system" context made on first use):
+// at 10,000 agents that alone is 50 MB. A Vm is one object, registered as its own C→host callbacks.
+//
+// This is the one file that reaches past the library's public API: its emscripten module (malloc,
+// the heap, UTF-8 copies) and its per-module callback registry. `engineOf` checks both and throws a
+// clear error if a library update moved them; package.json pins the version this was written for.
+// Values are `JSValue*` boxes owned by the caller: each one returned here is freed with `free`.
+import type { QuickJSWASMModule } from "quickjs-emscripten";
+
+export type Ptr = number;
+
+/** The FFI calls used here (quickjs-emscripten's `QTS_*`; pointers are numbers). */
+interface Ffi {
+  QTS_NewRuntime(): Ptr;
+  QTS_NewContext(rt: Ptr, intrinsics: number): Ptr;
+  QTS_RuntimeSetMemoryLimit(rt: Ptr, limit: number): void;
+  QTS_RuntimeSetMaxStackSize(rt: Ptr, size: number): void;
+  QTS_RuntimeEnableInterruptHandler(rt: Ptr): void;
+  QTS_RuntimeComputeMemoryUsage(rt: Ptr, ctx: Ptr): Ptr;
+  QTS_NewFunction(ctx: Ptr, name: string, argLength: number, isConstructor: boolean, hostRefId: number): Ptr;
+  QTS_GetGlobalObject(ctx: Ptr): Ptr;
+  QTS_SetProp(ctx: Ptr, obj: Ptr, name: Ptr, value: Ptr): void;
+  QTS_GetProp(ctx: Ptr, obj: Ptr, name: Ptr): Ptr;
+  QTS_Eval(ctx: Ptr, code: Ptr, length: number, filename: string, detectModule: number, flags: number): Ptr;
+  QTS_Call(ctx: Ptr, fn: Ptr, self: Ptr, argc: number, argv: Ptr): Ptr;
+  QTS_ResolveException(ctx: Ptr, value: Ptr): Ptr;
+  QTS_NewString(ctx: Ptr, str: Ptr): Ptr;
+  QTS_GetString(ctx: Ptr, value: Ptr): Ptr;
+  QTS_FreeCString(ctx: Ptr, str: Ptr): void;
+  QTS_NewFloat64(ctx: Ptr, n: number): Ptr;
+  QTS_GetFloat64(ctx: Ptr, value: Ptr): number;
+  QTS_Typeof(ctx: Ptr, value: Ptr): Ptr;
+  QTS_Dump(ctx: Ptr, value: Ptr): Ptr;
+  QTS_PromiseState(ctx: Ptr, value: Ptr): number;
+  QTS_PromiseResult(ctx: Ptr, value: Ptr): Ptr;
+  QTS_IsJobPending(rt: Ptr): number;
+  QTS_ExecutePendingJob(rt: Ptr, max: number, lastJobContext: Ptr): Ptr;
+  QTS_FreeValuePointer(ctx: Ptr, value: Ptr): void;
+  QTS_FreeValuePointerRuntime(rt: Ptr, value: Ptr): void;
+  QTS_ArgvGetJSValueConstPointer(argv: Ptr, i: number): Ptr;
+  QTS_GetUndefined(): Ptr;
+}
+
+interface Emscripten {
+  _malloc(n: number): Ptr;
+  _free(p: Ptr): void;
+  HEAPU8: Uint8Array;
+  UTF8ToString(p: Ptr): string;
+  stringToUTF8(s: string, p: Ptr, max: number): void;
+  lengthBytesUTF8(s: string): number;
+}
+
+/** The library's per-module registry, through which C calls back into the host. */
+interface Registry {
+  setRuntimeCallbacks(rt: Ptr, callbacks: object): void;
+  setContextCallbacks(ctx: Ptr, callbacks: object): void;
+}
+
+/** What every Vm of one QuickJS module instance shares. */
+export interface Engine {
+  ffi: Ffi;
+  em: Emscripten;
+  registry: Registry;
+  undef: Ptr;
+  /** Scratch words in the module's heap: a call's argv, a job run's out-slot. The C side reads or
+   * writes them only within the call, so one set serves every Vm of the instance. */
+  scratch: Ptr;
+  u32: Uint32Array;
+}
+
+const FFI_CALLS: (keyof Ffi)[] = ["QTS_NewRuntime", "QTS_NewContext", "QTS_RuntimeSetMemoryLimit", "QTS_RuntimeSetMaxStackSize", "QTS_RuntimeEnableInterruptHandler",
+  "QTS_RuntimeComputeMemoryUsage", "QTS_NewFunction", "QTS_GetGlobalObject", "QTS_SetProp", "QTS_GetProp", "QTS_Eval", "QTS_Call", "QTS_ResolveException", "QTS_NewString",
+  "QTS_GetString", "QTS_FreeCString", "QTS_NewFloat64", "QTS_GetFloat64", "QTS_Typeof", "QTS_Dump", "QTS_PromiseState", "QTS_PromiseResult", "QTS_IsJobPending",
+  "QTS_ExecutePendingJob", "QTS_FreeValuePointer", "QTS_FreeValuePointerRuntime", "QTS_ArgvGetJSValueConstPointer", "QTS_GetUndefined"];
+
+const engines = new WeakMap<QuickJSWASMModule, Engine>();
+
+/** The FFI, heap and callback registry of a QuickJS module instance (checked once per instance). */
+export function engineOf(module: QuickJSWASMModule): Engine {
+  let e = engines.get(module);
+  if (e) return e;
+  const m = module as unknown as { getFFI?: () => Partial<Record<keyof Ffi, unknown>>; module?: Partial<Emscripten>; callbacks?: Partial<Registry> };
+  const ffi = typeof m.getFFI === "function" ? m.getFFI() : undefined;
+  const em = m.module, registry = m.callbacks;
+  const missing = !ffi ? ["getFFI()"] : FFI_CALLS.filter((k) => typeof ffi[k] !== "function");
+  if (!em || !["_malloc", "_free", "UTF8ToString", "stringToUTF8", "lengthBytesUTF8"].every((k) => typeof (em as Record<string, unknown>)[k] === "function") || !(em.HEAPU8 instanceof Uint8Array)) missing.push("the emscripten module");
+  if (!registry || typeof registry.setRuntimeCallbacks !== "function" || typeof registry.setContextCallbacks !== "function") missing.push("the callback registry");
+  if (missing.length > 0) throw new Error(`this quickjs-emscripten is not the one ACP drives (missing: ${missing.join(", ")}); install the version package.json names`);
+  const full = ffi as Ffi, heap = em as Emscripten;
+  const scratch = heap._malloc(16);
+  e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer) };
+  engines.set(module, e);
+  return e;
+}
+
+/** A view of the heap as it is now: growing the WASM memory replaces the buffer. */
+function words(e: Engine): Uint32Array {
+  if (e.u32.buffer !== e.em.HEAPU8.buffer) e.u32 = new Uint32Array(e.em.HEAPU8.buffer);
+  return e.u32;
+}
+
+// quickjs.h: JS_EVAL_TYPE_GLOBAL and JS_EVAL_TYPE_MODULE.
+const EVAL_GLOBAL = 0, EVAL_MODULE = 1;
+
+export type Evaluated = { ok: true; value: Ptr } | { ok: false; error: Ptr };
+export type JobOutcome = { ok: true; jobs: number } | { ok: false; error: Ptr };
+export type PromiseState = "pending" | "fulfilled" | "rejected" | "not a promise";
+
+/** Who a runtime answers to: the agent's isolate, once one has taken the runtime. */
+export interface VmHost {
+  /** Asked about every 10k guest operations: true stops the guest. */
+  onInterrupt(): boolean;
+  /** The host entry, called by guest code with one string: a number, a string or nothing back. */
+  fromGuest(text: string): number | string | undefined;
+}
+
+/** Interrupt and host-call callbacks for a runtime nobody uses any more: stop, answer nothing. */
+const ENDED = { shouldInterrupt: () => 1, freeHostRef: () => {}, callFunction: () => 0 };
+
+export class Vm {
+  readonly rt: Ptr;
+  readonly ctx: Ptr;
+
+  /** Until set, the guest runs uninterrupted and the host entry answers nothing. */
+  host: VmHost | null = null;
+
+  /**
+   * A new runtime and context with `entryName` defined as the host entry. Neither is ever freed on
+   * its own (see Isolate.dispose): `end` detaches the host side.
+   */
+  constructor(private readonly e: Engine, entryName: string) {
+    const f = e.ffi;
+    this.rt = f.QTS_NewRuntime();
+    e.registry.setRuntimeCallbacks(this.rt, this);
+    f.QTS_RuntimeEnableInterruptHandler(this.rt);
+    // 0: QuickJS's own full set of intrinsics (JS_NewContext), as the library's default.
+    this.ctx = f.QTS_NewContext(this.rt, 0);
+    e.registry.setContextCallbacks(this.ctx, this);
+    const fn = f.QTS_NewFunction(this.ctx, entryName, 1, false, 1);
+    const global = f.QTS_GetGlobalObject(this.ctx);
+    const key = this.newString(entryName);
+    f.QTS_SetProp(this.ctx, global, key, fn);
+    this.free(key);
+    this.free(global);
+    this.free(fn);
+  }
+
+  setLimits(memoryBytes: number, stackBytes: number): void {
+    this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, memoryBytes);
+    this.e.ffi.QTS_RuntimeSetMaxStackSize(this.rt, stackBytes);
+  }
+
+  /** @internal C → host: QuickJS asks, about every 10k operations, whether to stop. */
+  shouldInterrupt(): 0 | 1 {
+    return this.host?.onInterrupt() ? 1 : 0;
+  }
+
+  /** @internal C → host: the host entry's function object was freed (only with its runtime). */
+  freeHostRef(): void {}
+
+  /** @internal C → host: guest code called the host entry. Returns a fresh box (the C side frees
+   * it) or 0 for undefined. */
+  callFunction(_ctx: Ptr, _self: Ptr, argc: number, argv: Ptr): Ptr {
+    const f = this.e.ffi;
+    try {
+      let text = "";
+      if (argc > 0) {
+        const s = f.QTS_GetString(this.ctx, f.QTS_ArgvGetJSValueConstPointer(argv, 0));
+        text = this.e.em.UTF8ToString(s);
+        f.QTS_FreeCString(this.ctx, s);
+      }
+      const r = this.host?.fromGuest(text);
+      if (r === undefined) return 0;
+      return typeof r === "number" ? f.QTS_NewFloat64(this.ctx, r) : this.newString(r);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** No more calls reach the host from this runtime: interrupts stop it, the entry answers nothing. */
+  end(): void {
+    this.host = null;
+    this.e.registry.setRuntimeCallbacks(this.rt, ENDED);
+    this.e.registry.setContextCallbacks(this.ctx, ENDED);
+  }
+
+  evalScript(code: string, filename: string): Evaluated {
+    return this.eval(code, filename, EVAL_GLOBAL);
+  }
+
+  /** Evaluates an ES module: its namespace, or a promise of it while top-level await is pending. */
+  evalModule(code: string, filename: string): Evaluated {
+    return this.eval(code, filename, EVAL_MODULE);
+  }
+
+  private eval(code: string, filename: string, flags: number): Evaluated {
+    const em = this.e.em;
+    const length = em.lengthBytesUTF8(code);
+    const p = em._malloc(length + 1);
+    em.stringToUTF8(code, p, length + 1);
+    let v: Ptr;
+    try { v = this.e.ffi.QTS_Eval(this.ctx, p, length, filename, 0, flags); } finally { em._free(p); }
+    return this.result(v);
+  }
+
+  /** A call's or eval's value, or what it threw. */
+  private result(v: Ptr): Evaluated {
+    const err = this.e.ffi.QTS_ResolveException(this.ctx, v);
+    if (!err) return { ok: true, value: v };
+    this.free(v);
+    return { ok: false, error: err };
+  }
+
+  getProp(obj: Ptr, name: string): Ptr {
+    const key = this.newString(name);
+    const v = this.e.ffi.QTS_GetProp(this.ctx, obj, key);
+    this.free(key);
+    return v;
+  }
+
+  /** Calls `fn` with up to two arguments and `this` undefined. */
+  call(fn: Ptr, a?: Ptr, b?: Ptr): Evaluated {
+    const e = this.e;
+    const argc = a === undefined ? 0 : b === undefined ? 1 : 2;
+    // The C side copies argv into its own frame before running guest code, so the shared scratch
+    // words can be reused by a call made from inside this one.
+    const u32 = words(e);
+    if (a !== undefined) u32[e.scratch >> 2] = a;
+    if (b !== undefined) u32[(e.scratch >> 2) + 1] = b;
+    return this.result(e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch));
+  }
+
+  /** Calls `fn(n, text)`; false if it threw. */
+  callWith(fn: Ptr, n: number, text: string): boolean {
+    const a = this.e.ffi.QTS_NewFloat64(this.ctx, n);
+    const b = this.newString(text);
+    const r = this.call(fn, a, b);
+    this.free(a);
+    this.free(b);
+    this.free(r.ok ? r.value : r.error);
+    return r.ok;
+  }
+
+  newString(text: string): Ptr {
+    const em = this.e.em;
+    const bytes = em.lengthBytesUTF8(text) + 1;
+    const p = em._malloc(bytes);
+    em.stringToUTF8(text, p, bytes);
+    const v = this.e.ffi.QTS_NewString(this.ctx, p);
+    em._free(p);
+    return v;
+  }
+
+  typeOf(v: Ptr): string {
+    const p = this.e.ffi.QTS_Typeof(this.ctx, v);
+    const t = this.e.em.UTF8ToString(p);
+    this.e.em._free(p);
+    return t;
+  }
+
+  /** A value as the host sees it: primitives as themselves, objects as their JSON (an error's
+   * name, message and stack included). Runs no guest getters beyond what JSON.stringify does. */
+  dump(v: Ptr): unknown {
+    if (this.typeOf(v) === "undefined") return undefined;
+    const p = this.e.ffi.QTS_Dump(this.ctx, v);
+    const text = this.e.em.UTF8ToString(p);
+    this.e.ffi.QTS_FreeCString(this.ctx, p);
+    try { return JSON.parse(text); } catch { return text; }
+  }
+
+  promiseState(v: Ptr): PromiseState {
+    const s = this.e.ffi.QTS_PromiseState(this.ctx, v);
+    return s === 0 ? "pending" : s === 1 ? "fulfilled" : s === 2 ? "rejected" : "not a promise";
+  }
+
+  /** A settled promise's value or reason (a new box). */
+  promiseResult(v: Ptr): Ptr {
+    return this.e.ffi.QTS_PromiseResult(this.ctx, v);
+  }
+
+  hasPendingJob(): boolean {
+    return this.e.ffi.QTS_IsJobPending(this.rt) !== 0;
+  }
+
+  /** Runs up to `max` pending jobs (-1: all); the count run, or what a job threw. */
+  runJobs(max: number): JobOutcome {
+    const e = this.e, f = e.ffi;
+    const slot = e.scratch + 8;
+    // The C side writes the out-slot only when a job ran: clear it first, read it after the call
+    // through a view of the memory as it is then.
+    words(e)[slot >> 2] = 0;
+    const value = f.QTS_ExecutePendingJob(this.rt, max, slot);
+    const last = words(e)[slot >> 2]!;
+    if (last === 0) { f.QTS_FreeValuePointerRuntime(this.rt, value); return { ok: true, jobs: 0 }; }
+    // One context per runtime: the job ran in ours. Its value is the job count, or what was thrown.
+    if (last === this.ctx && this.typeOf(value) === "number") {
+      const n = f.QTS_GetFloat64(this.ctx, value);
+      this.free(value);
+      return { ok: true, jobs: n };
+    }
+    return { ok: false, error: value };
+  }
+
+  /** Bytes the runtime's heap holds, by QuickJS's own count; null if even asking failed. */
+  memoryUsed(): number | null {
+    try {
+      const h = this.e.ffi.QTS_RuntimeComputeMemoryUsage(this.rt, this.ctx);
+      const u = (this.dump(h) as { memory_used_size?: unknown } | undefined)?.memory_used_size;
+      this.free(h);
+      return typeof u === "number" ? u : null;
+    } catch {
+      return null;
+    }
+  }
+
+  free(v: Ptr): void {
+    this.e.ffi.QTS_FreeValuePointer(this.ctx, v);
+  }
+}
