@@ -68,6 +68,21 @@ describe("acpc audit verify", () => {
     expect(JSON.parse(bad.out[0]!).firstBad.reason).toBe("bad-seal");
   });
 
+  it("verifies a segment that continues after released records with --after SEQ:HASH, and only then", async () => {
+    const d = await logDir();
+    const path = join(d, "flight.log");
+    const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+    const cut = JSON.parse(lines[3]!) as { seq: number; hash: string };
+    writeFileSync(join(d, "segment.log"), lines.slice(4).join("\n") + "\n");
+    expect((await run(["audit", "verify", "segment.log"], d)).code).toBe(1);
+    const r = await run(["audit", "verify", "segment.log", "--after", `${cut.seq}:${cut.hash}`], d);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toContain(`ok: ${lines.length - 4} record(s)`);
+    const wrong = JSON.parse(lines[2]!) as { hash: string };
+    expect((await run(["audit", "verify", "segment.log", "--after", `${cut.seq}:${wrong.hash}`], d)).code).toBe(1);
+    expect((await run(["audit", "verify", "segment.log", "--after", "3"], d)).code).toBe(2);
+  });
+
   it("usage errors exit 2", async () => {
     const d = await logDir();
     writeFileSync(join(d, "junk.key"), "{}");

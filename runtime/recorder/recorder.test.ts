@@ -114,6 +114,41 @@ describe("FlightRecorder chain", () => {
     for (const start of [0, 1, 3, 1500, records.length - 1, records.length, records.length + 5]) expect(rec.recordsFrom(start)).toEqual(records.slice(start));
   });
 
+  it("releases what its host has shipped: the memory goes, and the rest verifies from the released head", async () => {
+    const rec = await FlightRecorder.open({ memory: true });
+    for (let i = 0; i < 4000; i++) await rec.append({ kind: "log", agent: PAYER, text: `${i} ${"z".repeat(1000)}` });
+    const all = rec.records();
+    const lines = (rs: readonly FlightRecord[]) => rs.map((r) => canonicalJson(r));
+    const held = () => rec.stats().heldBytes!;
+    const full = held();
+    expect(full).toBeGreaterThan(4_000_000);
+    expect(rec.released()).toBe(null);
+    // The host shipped records 0..2999 elsewhere.
+    expect(rec.release(2999)).toEqual({ seq: 2999, hash: all[2999]!.hash });
+    expect(rec.records()).toEqual(all.slice(3000));
+    expect(rec.recordsFrom(0)).toEqual(all.slice(3000));
+    expect(rec.recordsFrom(3500)).toEqual(all.slice(3500));
+    expect(held()).toBeLessThan(full / 2);
+    // What is left verifies only as the continuation it is, and still catches an edit.
+    expect(verify(lines(rec.records()))).toMatchObject({ ok: false });
+    expect(verify(lines(rec.records()), { after: rec.released()! })).toMatchObject({ ok: true, records: 1001 });
+    const edited = lines(rec.records());
+    edited[10] = edited[10]!.replace(`"text":"3009 `, `"text":"3008 `);
+    expect(verify(edited, { after: rec.released()! })).toMatchObject({ ok: false, firstBad: { seq: 3010, reason: "edited" } });
+    expect(verify(lines(rec.records()), { after: { seq: 2999, hash: all[2998]!.hash } })).toMatchObject({ ok: false });
+    // Releasing less than before changes nothing; more than the head stops at the head.
+    expect(rec.release(100)).toEqual({ seq: 2999, hash: all[2999]!.hash });
+    expect(rec.release(1e9)).toEqual({ seq: 4000, hash: all[4000]!.hash });
+    expect(rec.records()).toEqual([]);
+    await rec.close();
+    expect(rec.records().map((r) => r.kind)).toEqual(["close"]);
+    expect(verify(lines(rec.records()), { after: rec.released()! })).toMatchObject({ ok: true, closed: true });
+    expect(() => rec.release(1.5)).toThrow(RecorderError);
+    const onFile = await FlightRecorder.open({ path: tempLog() });
+    expect(() => onFile.release(0)).toThrow(/for a memory recorder/);
+    await onFile.close();
+  });
+
   it("seals every N records and before close when it has a key", async () => {
     const rec = await FlightRecorder.open({ memory: true, key: KEY, sealEvery: 3 });
     for (let i = 0; i < 7; i++) await rec.signal(PAYER, "SIGSTOP", "host");

@@ -50,6 +50,8 @@ export interface RecorderStats {
   writes: number;
   syncs: number;
   bytes: number;
+  /** A memory recorder's log: the bytes it holds (see release). */
+  heldBytes?: number;
 }
 
 /** Records that share one write: every append in it settles with it. */
@@ -182,20 +184,47 @@ export class FlightRecorder {
     return this.durable;
   }
 
-  /** The records of a memory recorder. */
+  /** The records a memory recorder holds (all of them, unless some were released). */
   records(): readonly FlightRecord[] {
     return this.recordsFrom(0);
   }
 
-  /** The records of a memory recorder from seq-position `start` on: how a host that ships the log
-   * elsewhere (or watches it) reads what is new since it last looked. */
+  /** The records of a memory recorder from seq `start` on (a memory log starts at seq 0): how a host
+   * that ships the log elsewhere (or watches it) reads what is new since it last looked. */
   recordsFrom(start: number): readonly FlightRecord[] {
-    if (!(this.sink instanceof MemorySink)) throw new RecorderError("EINVAL", "records() reads a memory recorder; read a file log with readLog(path)");
-    return this.sink.recordsFrom(start);
+    return this.memorySink("records()").recordsFrom(start);
+  }
+
+  /**
+   * Forgets a memory recorder's records up to and including seq `throughSeq` (at most its head),
+   * once the host has shipped them: a kernel that runs for long on a memory recorder otherwise
+   * holds every record it ever made. What is left verifies on its own with
+   * `verify(lines, { after: recorder.released() })`. Returns `released()`.
+   */
+  release(throughSeq: number): Ack | null {
+    const sink = this.memorySink("release()");
+    if (!Number.isInteger(throughSeq)) throw new RecorderError("EINVAL", `release() takes a record's seq, not ${throughSeq}`);
+    const last = sink.release(throughSeq);
+    if (last) this.releasedHead = { seq: last.seq, hash: last.hash };
+    return this.releasedHead;
+  }
+
+  /** The last record a memory recorder has released, from which the records it holds chain; null
+   * while it holds them all. */
+  released(): Ack | null {
+    return this.releasedHead;
+  }
+
+  private releasedHead: Ack | null = null;
+
+  private memorySink(what: string): MemorySink {
+    if (!(this.sink instanceof MemorySink)) throw new RecorderError("EINVAL", `${what} is for a memory recorder; read a file log with readLog(path), and rotate it as a file`);
+    return this.sink;
   }
 
   stats(): RecorderStats {
-    return { records: this.written, ...this.sink.stats };
+    const held = this.sink instanceof MemorySink ? { heldBytes: this.sink.heldBytes() } : {};
+    return { records: this.written, ...this.sink.stats, ...held };
   }
 
   /** The failure the recorder failed closed on, if it did. */

@@ -38,13 +38,17 @@ export interface VerifyOptions {
   key?: RecorderKey;
   /** A head hash remembered from the recorder: the log must still contain it. */
   expectHead?: string;
+  /** The lines continue a log whose earlier records are gone (a memory recorder's `released()`):
+   * the first line must chain from this record, and may be in the middle of a session. */
+  after?: { seq: number; hash: string };
 }
 
 export function checkChain(lines: readonly string[], tail: string, opts: VerifyOptions = {}): { result: VerifyResult; records: FlightRecord[] } {
   const parsed = lines.map(parseLine);
   const linkable = parsed.map((p) => (p.ok && p.hashes ? p.record : null));
   const records: FlightRecord[] = [];
-  let expectedPrev = GENESIS_HASH;
+  let expectedPrev = opts.after?.hash ?? GENESIS_HASH;
+  const firstSeq = opts.after ? opts.after.seq + 1 : 0;
   let sealed = 0;
   let sealedThrough: number | null = null;
   let sinceSeal = 0;
@@ -60,7 +64,7 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
 
   for (let i = 0; i < parsed.length; i++) {
     const p = parsed[i]!;
-    const expectedSeq = records.length ? records.at(-1)!.seq + 1 : 0;
+    const expectedSeq = records.length ? records.at(-1)!.seq + 1 : firstSeq;
     const bad = (reason: BadReason, message: string, index = i, seq: number | null = expectedSeq) => {
       records.length = Math.min(records.length, index);
       return done({ seq, line: index + 1, reason, message });
@@ -73,7 +77,7 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
       const b = classifyBreak(linkable, i, expectedSeq, expectedPrev);
       return bad(b.reason, b.message, b.index, b.seq);
     }
-    const prevKind = records.at(-1)?.kind;
+    const prevKind = records.at(-1)?.kind ?? (opts.after ? "continued" : undefined);
     if ((prevKind === undefined || prevKind === "close") && r.kind !== "open") return bad("malformed", `#${r.seq} is a ${r.kind} record where a session must open`);
     if (r.kind === "complete" && r.of >= r.seq) return bad("malformed", `#${r.seq} completes #${r.of}, which is not before it`);
     if (r.kind === "open") { sinceSeal = 0; sealEvery = opts.key && r.keyId === opts.key.id ? r.sealEvery : null; }
@@ -94,7 +98,7 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
     records.push(r);
     expectedPrev = r.hash;
   }
-  const nextSeq = records.length ? records.at(-1)!.seq + 1 : 0;
+  const nextSeq = records.length ? records.at(-1)!.seq + 1 : firstSeq;
   if (tail.length > 0) return done({ seq: nextSeq, line: lines.length + 1, reason: "truncated", message: `the last line is a partial record (${tail.length} characters, no newline)` });
   if (opts.expectHead !== undefined && !records.some((r) => r.hash === opts.expectHead)) {
     return done({ seq: null, line: lines.length + 1, reason: "truncated", message: `the log does not contain the expected head ${opts.expectHead.slice(0, 12)}…: records were cut from its end or rewritten` });

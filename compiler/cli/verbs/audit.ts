@@ -14,7 +14,7 @@ import type { VerifyOptions, VerifyResult } from "../../../runtime/recorder/veri
 import { describeVerdict, readLog } from "../../../runtime/recorder/verify.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const USAGE = `usage: acpc audit verify <log> [--key-file F] [--expect-head HASH] [--json]
+const USAGE = `usage: acpc audit verify <log> [--key-file F] [--expect-head HASH] [--after SEQ:HASH] [--json]
        acpc audit show <log> [--agent ID] [--json]
        acpc audit replay <log> --policy <new.acp|new.wasm> [--manifest M] [--json]`;
 
@@ -27,8 +27,8 @@ export async function auditVerb(argv: string[], io: Io): Promise<number> {
 }
 
 function verifyLog(argv: string[], io: Io): number {
-  const args = parseArgs(argv, ["--key-file", "--expect-head"]);
-  checkFlags(args, ["--key-file", "--expect-head", "--json"]);
+  const args = parseArgs(argv, ["--key-file", "--expect-head", "--after"]);
+  checkFlags(args, ["--key-file", "--expect-head", "--after", "--json"]);
   const file = onePath(args.positional);
   const opts: VerifyOptions = {};
   const keyFile = args.flags.get("--key-file");
@@ -39,6 +39,14 @@ function verifyLog(argv: string[], io: Io): number {
   }
   const head = args.flags.get("--expect-head");
   if (typeof head === "string") opts.expectHead = head;
+  // A segment of a log whose earlier records were shipped and released (FlightRecorder.release):
+  // it chains from the last released record.
+  const after = args.flags.get("--after");
+  if (typeof after === "string") {
+    const m = /^(\d+):([0-9a-f]{64})$/.exec(after);
+    if (!m) throw new UsageError(`--after takes SEQ:HASH (the last released record's seq and 64-hex hash), not \`${after}\``);
+    opts.after = { seq: Number(m[1]), hash: m[2]! };
+  }
   const { result } = read(io, file, opts);
   io.out(args.flags.has("--json") ? JSON.stringify({ file, ...result }) : `${file}: ${describeVerdict(result)}`);
   return result.ok ? EXIT.ok : EXIT.failed;
