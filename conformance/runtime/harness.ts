@@ -279,6 +279,11 @@ export class HostileKernel {
     return this.records().filter((r) => r.kind === "log" && r.agent?.id === agentId).length;
   }
 
+  /** Bytes of linear memory the QuickJS instances of `tenant` hold (what its agents take from the host). */
+  instanceBytes(tenant: string): number {
+    return this.kernel.core.poolStats().find((s) => s.tenant === tenant)?.memoryBytes ?? 0;
+  }
+
   /** Records the kernel could not write after the fact. */
   recorderErrors(): unknown[] {
     return this.kernel.core.recorderErrors;

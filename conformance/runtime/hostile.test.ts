@@ -112,8 +112,13 @@ function hostileSuite(recorder: "file" | "memory"): void {
         const neighbourPath = `/mem/working/neighbours/${c.name}`;
         const neighbour = await kernel.spawn({ source: NEIGHBOUR, name: `neighbour-${c.name}`, tenant: HOSTILE_TENANT, input: { path: neighbourPath }, limits: { maxSyscalls: 1e9, totalTicks: 1e9 } });
         for (const t0 = performance.now(); (await kernel.readFile(neighbourPath)) === null && !neighbour.exit && performance.now() - t0 < 3000;) await sleep(1);
+        const memBefore = kernel.instanceBytes(HOSTILE_TENANT);
         const agent = await kernel.spawn({ source: c.source, name: c.name, role: "hostile", tenant: HOSTILE_TENANT, input: c.input ?? null, limits: c.limits });
         const { exit, timedOut } = await drive(agent, c);
+        // Its heap limit held in bytes: its instance grew by at most the limit and the one growth step
+        // the glue takes at once (a fifth of the instance). QuickJS alone let a 16 MiB agent grow it to 2 GB.
+        const limit = c.limits?.memoryBytes ?? HOSTILE_LIMITS.memoryBytes!;
+        expect(kernel.instanceBytes(HOSTILE_TENANT) - memBefore, "bytes the agent's instance grew by").toBeLessThanOrEqual(2 * limit + memBefore / 5 + (1 << 20));
         expect(timedOut ? `${c.name} did not end within ${AGENT_TIMEOUT_MS} ms (the runner sent SIGKILL)` : "ended").toBe("ended");
         expect(mismatches(c.expect, exit), JSON.stringify(exit).slice(0, 2000)).toEqual([]);
 

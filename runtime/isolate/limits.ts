@@ -2,7 +2,8 @@
 // every 10k bytecode operations), not wall time: edge runtimes freeze Date.now() while code runs.
 
 export interface IsolateLimits {
-  /** QuickJS heap limit; allocation beyond it raises "out of memory" inside the guest. */
+  /** Heap limit in bytes; allocation beyond it raises "out of memory" inside the guest. QuickJS's own
+   * limit counts allocations, not bytes, in this build: the Vm holds the total (runtime/isolate/vm.ts). */
   memoryBytes: number;
   /** QuickJS stack limit; deeper recursion raises "stack overflow" inside the guest. Above about
    * about 100 KiB the host's own (V8) stack can run out first (deeply nested JSON.parse, say),

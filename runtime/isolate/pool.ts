@@ -97,10 +97,16 @@ export class IsolatePool {
     }
   }
 
-  stats(): { tenant: string; modules: number; live: number; spares: number; leakedBytes: number }[] {
+  /** Per tenant: its instances, live agents, prepared spares, bytes ended agents still hold, and the
+   * instances' linear memory (what they take from the host). */
+  stats(): { tenant: string; modules: number; live: number; spares: number; leakedBytes: number; memoryBytes: number }[] {
     return [...this.slots].map(([tenant, list]) => {
       const spares = list.reduce((n, s) => n + s.spares.length, 0);
-      return { tenant, modules: list.length, live: list.reduce((n, s) => n + s.live, 0) - spares, spares, leakedBytes: list.reduce((n, s) => n + s.leakedBytes, 0) };
+      return {
+        tenant, modules: list.length, live: list.reduce((n, s) => n + s.live, 0) - spares, spares,
+        leakedBytes: list.reduce((n, s) => n + s.leakedBytes, 0),
+        memoryBytes: list.reduce((n, s) => n + s.module.getWasmMemory().buffer.byteLength, 0),
+      };
     });
   }
 }

@@ -134,6 +134,25 @@ describe("Vm", () => {
     vm.free(fn.value);
   });
 
+  it("holds a runtime to its heap limit in bytes, which QuickJS alone counts as 8 bytes an allocation", async () => {
+    const { vm, module } = await vmWith();
+    const limit = 16 << 20;
+    vm.setLimits(limit, 64 << 10);
+    const size = () => module.getWasmMemory().buffer.byteLength;
+    const before = size();
+    // Buffers and strings (a concatenation is a rope, which QuickJS's own walk does not count).
+    const kept = value(vm, vm.evalScript(`globalThis.keep = []; for (let i = 0; i < 100; i++) { try { keep.push(i % 2 ? new Uint8Array(4 << 20) : "x".repeat(4 << 20) + i); } catch (e) {} } keep.length`, "hog.js")) as number;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThanOrEqual(12);
+    expect(size() - before).toBeLessThanOrEqual(2 * limit + before / 5);
+    // A neighbour in the same instance still gets its whole limit.
+    const other = new Vm(engineOf(module), "__host");
+    other.setLimits(limit, 64 << 10);
+    expect(value(other, other.evalScript(`const mine = []; for (let i = 0; i < 12; i++) mine.push(new Uint8Array(1 << 20)); mine.length`, "neighbour.js"))).toBe(12);
+    // Freed and measured again (a few ticks of work), the hog has its limit back.
+    expect(value(vm, vm.evalScript(`keep = null; let n = 0; for (let i = 0; i < 3e6; i++) n += i; new Uint8Array(8 << 20).length`, "after.js"))).toBe(8 << 20);
+  });
+
   it("refuses a library whose internals it does not know, saying what is missing", async () => {
     const module = await newQuickJSWASMModule();
     const moved = Object.create(module, { callbacks: { value: undefined }, module: { value: undefined } }) as QuickJSWASMModule;

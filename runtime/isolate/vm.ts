@@ -7,6 +7,12 @@
 // the heap, UTF-8 copies) and its per-module callback registry. `engineOf` checks both and throws a
 // clear error if a library update moved them; package.json pins the version this was written for.
 // Values are `JSValue*` boxes owned by the caller: each one returned here is freed with `free`.
+//
+// It also holds each runtime to its byte limit, which QuickJS alone does not here: this build has no
+// malloc_usable_size, so QuickJS counts every allocation as 8 bytes and its limit bounds one
+// allocation's size, not the total (quickjs-emscripten#271). Ten 16 MiB buffers pass a 32 MiB
+// limit, and an agent could grow its module toward the 2 GB at which the whole instance fails. See
+// "The heap limit" below.
 import type { QuickJSWASMModule } from "quickjs-emscripten";
 
 export type Ptr = number;
@@ -18,7 +24,7 @@ interface Ffi {
   QTS_RuntimeSetMemoryLimit(rt: Ptr, limit: number): void;
   QTS_RuntimeSetMaxStackSize(rt: Ptr, size: number): void;
   QTS_RuntimeEnableInterruptHandler(rt: Ptr): void;
-  QTS_RuntimeComputeMemoryUsage(rt: Ptr, ctx: Ptr): Ptr;
+  QTS_RuntimeDumpMemoryUsage(rt: Ptr): Ptr;
   QTS_NewFunction(ctx: Ptr, name: string, argLength: number, isConstructor: boolean, hostRefId: number): Ptr;
   QTS_GetGlobalObject(ctx: Ptr): Ptr;
   QTS_SetProp(ctx: Ptr, obj: Ptr, name: Ptr, value: Ptr): void;
@@ -68,10 +74,12 @@ export interface Engine {
    * writes them only within the call, so one set serves every Vm of the instance. */
   scratch: Ptr;
   u32: Uint32Array;
+  /** The Vm whose guest code is running (growth of the memory is charged to it), if any. */
+  current: Vm | null;
 }
 
 const FFI_CALLS: (keyof Ffi)[] = ["QTS_NewRuntime", "QTS_NewContext", "QTS_RuntimeSetMemoryLimit", "QTS_RuntimeSetMaxStackSize", "QTS_RuntimeEnableInterruptHandler",
-  "QTS_RuntimeComputeMemoryUsage", "QTS_NewFunction", "QTS_GetGlobalObject", "QTS_SetProp", "QTS_GetProp", "QTS_Eval", "QTS_Call", "QTS_ResolveException", "QTS_NewString",
+  "QTS_RuntimeDumpMemoryUsage", "QTS_NewFunction", "QTS_GetGlobalObject", "QTS_SetProp", "QTS_GetProp", "QTS_Eval", "QTS_Call", "QTS_ResolveException", "QTS_NewString",
   "QTS_GetString", "QTS_FreeCString", "QTS_NewFloat64", "QTS_GetFloat64", "QTS_Typeof", "QTS_Dump", "QTS_PromiseState", "QTS_PromiseResult", "QTS_IsJobPending",
   "QTS_ExecutePendingJob", "QTS_FreeValuePointer", "QTS_FreeValuePointerRuntime", "QTS_ArgvGetJSValueConstPointer", "QTS_GetUndefined"];
 
@@ -81,18 +89,63 @@ const engines = new WeakMap<QuickJSWASMModule, Engine>();
 export function engineOf(module: QuickJSWASMModule): Engine {
   let e = engines.get(module);
   if (e) return e;
-  const m = module as unknown as { getFFI?: () => Partial<Record<keyof Ffi, unknown>>; module?: Partial<Emscripten>; callbacks?: Partial<Registry> };
+  const m = module as unknown as { getFFI?: () => Partial<Record<keyof Ffi, unknown>>; module?: Partial<Emscripten>; callbacks?: Partial<Registry>; getWasmMemory?: () => unknown };
   const ffi = typeof m.getFFI === "function" ? m.getFFI() : undefined;
   const em = m.module, registry = m.callbacks;
   const missing = !ffi ? ["getFFI()"] : FFI_CALLS.filter((k) => typeof ffi[k] !== "function");
   if (!em || !["_malloc", "_free", "UTF8ToString", "stringToUTF8", "lengthBytesUTF8"].every((k) => typeof (em as Record<string, unknown>)[k] === "function") || !(em.HEAPU8 instanceof Uint8Array)) missing.push("the emscripten module");
   if (!registry || typeof registry.setRuntimeCallbacks !== "function" || typeof registry.setContextCallbacks !== "function") missing.push("the callback registry");
+  let memory: unknown;
+  try { memory = m.getWasmMemory?.(); } catch { memory = undefined; }
+  if (!(memory instanceof WebAssembly.Memory)) missing.push("getWasmMemory()");
   if (missing.length > 0) throw new Error(`this quickjs-emscripten is not the one ACP drives (missing: ${missing.join(", ")}); install the version package.json names`);
   const full = ffi as Ffi, heap = em as Emscripten;
   const scratch = heap._malloc(16);
-  e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer) };
+  e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer), current: null };
+  guardGrowth(memory as WebAssembly.Memory, e);
   engines.set(module, e);
   return e;
+}
+
+// The heap limit. Three parts:
+// - Every growth of the instance's memory is asked of `memory.grow`, which the emscripten glue calls
+//   as a method of the memory object (and survives a throw: malloc then fails, and QuickJS raises
+//   "out of memory" inside the guest). The guard refuses growth past MODULE_CAP, and growth a
+//   runtime's code would cause beyond its limit over its life: memory grows only when the free space
+//   is gone, so this bounds what any agent adds to the instance, however it allocates.
+// - A runtime is measured (QuickJS's own walk of its heap, which sees buffers and flat strings, not
+//   ropes) at safe points: at the interrupt handler or the end of its run of guest code after it
+//   caused growth, and every SWEEP_TICKS ticks (OVER_TICKS while it is over), or longer when a walk
+//   of a big heap takes milliseconds, so that sweeps stay near 5% of the guest's time.
+// - Over its limit, QuickJS's limit is clamped to what it has allocated plus CLAMP_SLACK: a large
+//   allocation fails, small ones (a caught error's handling, a syscall) still pass, and the runtime
+//   may not grow the memory. Measured under again, its limit is restored. So the guest sees the
+//   same catchable "out of memory" QuickJS gives, at its limit in bytes.
+
+/** Past this the instance fails badly (a 32-bit pointer turns negative), not with a clean OOM. */
+export const MODULE_CAP = 1536 * 1024 * 1024;
+/** Ticks (about 10k guest operations each) between measures of a runtime that caused no growth:
+ * it may fill free space left in the instance meanwhile. */
+const SWEEP_TICKS = 256;
+/** Ticks between measures of a runtime over its limit (each walks a heap that is big by then). */
+const OVER_TICKS = 16;
+/** Guest ticks owed per millisecond a measure took, before the next sweep. */
+const TICKS_PER_MEASURE_MS = 100;
+/** What an over-limit runtime may still allocate, one allocation at a time. */
+const CLAMP_SLACK = 64 * 1024;
+
+function guardGrowth(memory: WebAssembly.Memory, e: Engine): void {
+  const grow = memory.grow;
+  Object.defineProperty(memory, "grow", {
+    configurable: true,
+    writable: true,
+    value(this: WebAssembly.Memory, pages: number): number {
+      const bytes = pages * 65536;
+      if (this.buffer.byteLength + bytes > MODULE_CAP) throw new RangeError("the QuickJS instance is at its memory cap");
+      if (e.current && !e.current.mayGrow(bytes)) throw new RangeError("the running agent is at its memory limit");
+      return grow.call(this, pages);
+    },
+  });
 }
 
 /** A view of the heap as it is now: growing the WASM memory replaces the buffer. */
@@ -126,6 +179,16 @@ export class Vm {
   /** Until set, the guest runs uninterrupted and the host entry answers nothing. */
   host: VmHost | null = null;
 
+  /** The heap limit in bytes (-1: none), and its state (see "The heap limit"). */
+  private limit = -1;
+  private over = false;
+  /** Growth of the instance's memory charged to this runtime's code. */
+  private grown = 0;
+  private measureDue = false;
+  private ticksUnmeasured = 0;
+  /** Ticks between two measures: longer after a measure that took long (a big heap). */
+  private measureEvery = SWEEP_TICKS;
+
   /**
    * A new runtime and context with `entryName` defined as the host entry. Neither is ever freed on
    * its own (see Isolate.dispose): `end` detaches the host side.
@@ -148,13 +211,76 @@ export class Vm {
   }
 
   setLimits(memoryBytes: number, stackBytes: number): void {
+    this.limit = memoryBytes;
+    this.over = false;
+    this.grown = 0;
     this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, memoryBytes);
     this.e.ffi.QTS_RuntimeSetMaxStackSize(this.rt, stackBytes);
   }
 
   /** @internal C → host: QuickJS asks, about every 10k operations, whether to stop. */
   shouldInterrupt(): 0 | 1 {
+    if (this.limit >= 0 && (this.measureDue || ++this.ticksUnmeasured >= this.measureEvery)) this.holdToLimit();
     return this.host?.onInterrupt() ? 1 : 0;
+  }
+
+  /** @internal Asked by the growth guard while this runtime's guest code runs. Its first growth
+   * always passes (the glue grows by up to a fifth of the instance at once, which can be more than a
+   * small agent's whole limit); later ones while the total stays within the limit. Freeing earns
+   * nothing back: freed memory is free space, which it reuses without growth. */
+  mayGrow(bytes: number): boolean {
+    if (this.limit < 0) return true;
+    this.measureDue = true;
+    if (this.over || (this.grown > 0 && this.grown + bytes > this.limit)) return false;
+    this.grown += bytes;
+    return true;
+  }
+
+  /** Measures the heap and clamps or restores QuickJS's own limit (see "The heap limit"). */
+  private holdToLimit(): void {
+    this.measureDue = false;
+    this.ticksUnmeasured = 0;
+    const started = performance.now();
+    const m = this.measure();
+    if (m === null) return;
+    // A tick is about 0.2 ms of guest work: this keeps sweeps near 5% of the guest's time.
+    const costMs = performance.now() - started;
+    if (m.used > this.limit) {
+      // Clamped once: measuring again while over grants no new slack.
+      if (!this.over) this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, m.counted + CLAMP_SLACK);
+      this.over = true;
+    } else if (this.over) {
+      this.over = false;
+      this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, this.limit);
+    }
+    this.measureEvery = Math.max(this.over ? OVER_TICKS : SWEEP_TICKS, Math.ceil(costMs * TICKS_PER_MEASURE_MS));
+  }
+
+  /** Bytes the heap holds by QuickJS's walk of it, and what QuickJS's own counter (which its limit
+   * is checked against) says; from its text report, which allocates nothing inside the runtime. */
+  private measure(): { used: number; counted: number } | null {
+    try {
+      const p = this.e.ffi.QTS_RuntimeDumpMemoryUsage(this.rt);
+      const text = this.e.em.UTF8ToString(p);
+      this.e.em._free(p);
+      const used = /\nmemory used +\d+ +(\d+)/.exec(text), counted = /\nmemory allocated +\d+ +(\d+)/.exec(text);
+      return used && counted ? { used: Number(used[1]), counted: Number(counted[1]) } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Runs `f` as this runtime's guest code: memory growth meanwhile is charged to it, and a runtime
+   * that grew is measured after. */
+  private run<T>(f: () => T): T {
+    const e = this.e, prev = e.current;
+    e.current = this;
+    try {
+      return f();
+    } finally {
+      e.current = prev;
+      if (this.measureDue) this.holdToLimit();
+    }
   }
 
   /** @internal C → host: the host entry's function object was freed (only with its runtime). */
@@ -201,7 +327,7 @@ export class Vm {
     const p = em._malloc(length + 1);
     em.stringToUTF8(code, p, length + 1);
     let v: Ptr;
-    try { v = this.e.ffi.QTS_Eval(this.ctx, p, length, filename, 0, flags); } finally { em._free(p); }
+    try { v = this.run(() => this.e.ffi.QTS_Eval(this.ctx, p, length, filename, 0, flags)); } finally { em._free(p); }
     return this.result(v);
   }
 
@@ -229,13 +355,22 @@ export class Vm {
     const u32 = words(e);
     if (a !== undefined) u32[e.scratch >> 2] = a;
     if (b !== undefined) u32[(e.scratch >> 2) + 1] = b;
-    return this.result(e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch));
+    const prev = e.current;
+    e.current = this;
+    let v: Ptr;
+    try { v = e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch); } finally {
+      e.current = prev;
+      if (this.measureDue) this.holdToLimit();
+    }
+    return this.result(v);
   }
 
-  /** Calls `fn(n, text)`; false if it threw. */
+  /** Calls `fn(n, text)`; false if it threw (or the text could not be made: a runtime over its limit). */
   callWith(fn: Ptr, n: number, text: string): boolean {
     const a = this.e.ffi.QTS_NewFloat64(this.ctx, n);
     const b = this.newString(text);
+    const failed = this.e.ffi.QTS_ResolveException(this.ctx, b);
+    if (failed) { this.free(failed); this.free(b); this.free(a); return false; }
     const r = this.call(fn, a, b);
     this.free(a);
     this.free(b);
@@ -291,7 +426,7 @@ export class Vm {
     // The C side writes the out-slot only when a job ran: clear it first, read it after the call
     // through a view of the memory as it is then.
     words(e)[slot >> 2] = 0;
-    const value = f.QTS_ExecutePendingJob(this.rt, max, slot);
+    const value = this.run(() => f.QTS_ExecutePendingJob(this.rt, max, slot));
     const last = words(e)[slot >> 2]!;
     if (last === 0) { f.QTS_FreeValuePointerRuntime(this.rt, value); return { ok: true, jobs: 0 }; }
     // One context per runtime: the job ran in ours. Its value is the job count, or what was thrown.
@@ -303,16 +438,9 @@ export class Vm {
     return { ok: false, error: value };
   }
 
-  /** Bytes the runtime's heap holds, by QuickJS's own count; null if even asking failed. */
+  /** Bytes the runtime's heap holds, by QuickJS's walk of it; null if even asking failed. */
   memoryUsed(): number | null {
-    try {
-      const h = this.e.ffi.QTS_RuntimeComputeMemoryUsage(this.rt, this.ctx);
-      const u = (this.dump(h) as { memory_used_size?: unknown } | undefined)?.memory_used_size;
-      this.free(h);
-      return typeof u === "number" ? u : null;
-    } catch {
-      return null;
-    }
+    return this.measure()?.used ?? null;
   }
 
   free(v: Ptr): void {
