@@ -153,6 +153,20 @@ describe("Vm", () => {
     expect(value(vm, vm.evalScript(`keep = null; let n = 0; for (let i = 0; i < 3e6; i++) n += i; new Uint8Array(8 << 20).length`, "after.js"))).toBe(8 << 20);
   });
 
+  it("keeps a whole instance under its cap, with a clean out-of-memory in the guest and the instance going on", async () => {
+    const module = await newQuickJSWASMModule();
+    const cap = 64 << 20;
+    const vm = new Vm(engineOf(module, cap), "__host");
+    vm.host = { onInterrupt: () => false, fromGuest: () => undefined };
+    // No heap limit of its own: only the cap stops it.
+    const r = vm.evalScript(`globalThis.keep = []; let refused = 0; for (let i = 0; i < 40; i++) { try { keep.push(new Uint8Array(4 << 20)); } catch (e) { refused++; } } [keep.length, refused]`, "a.js");
+    const [kept, refused] = value(vm, r) as [number, number];
+    expect(kept + refused).toBe(40);
+    expect(refused).toBeGreaterThan(20);
+    expect(module.getWasmMemory().buffer.byteLength).toBeLessThanOrEqual(cap);
+    expect(value(vm, vm.evalScript(`keep = null; [1, 2, 3].map((x) => x * 2).join()`, "b.js"))).toBe("2,4,6");
+  });
+
   it("refuses a library whose internals it does not know, saying what is missing", async () => {
     const module = await newQuickJSWASMModule();
     const moved = Object.create(module, { callbacks: { value: undefined }, module: { value: undefined } }) as QuickJSWASMModule;

@@ -85,8 +85,9 @@ const FFI_CALLS: (keyof Ffi)[] = ["QTS_NewRuntime", "QTS_NewContext", "QTS_Runti
 
 const engines = new WeakMap<QuickJSWASMModule, Engine>();
 
-/** The FFI, heap and callback registry of a QuickJS module instance (checked once per instance). */
-export function engineOf(module: QuickJSWASMModule): Engine {
+/** The FFI, heap and callback registry of a QuickJS module instance (checked once per instance).
+ * `capBytes` bounds the instance's memory; it is taken from the first call for an instance. */
+export function engineOf(module: QuickJSWASMModule, capBytes = MODULE_CAP): Engine {
   let e = engines.get(module);
   if (e) return e;
   const m = module as unknown as { getFFI?: () => Partial<Record<keyof Ffi, unknown>>; module?: Partial<Emscripten>; callbacks?: Partial<Registry>; getWasmMemory?: () => unknown };
@@ -102,7 +103,7 @@ export function engineOf(module: QuickJSWASMModule): Engine {
   const full = ffi as Ffi, heap = em as Emscripten;
   const scratch = heap._malloc(16);
   e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer), current: null };
-  guardGrowth(memory as WebAssembly.Memory, e);
+  guardGrowth(memory as WebAssembly.Memory, e, capBytes);
   engines.set(module, e);
   return e;
 }
@@ -134,14 +135,14 @@ const TICKS_PER_MEASURE_MS = 100;
 /** What an over-limit runtime may still allocate, one allocation at a time. */
 const CLAMP_SLACK = 64 * 1024;
 
-function guardGrowth(memory: WebAssembly.Memory, e: Engine): void {
+function guardGrowth(memory: WebAssembly.Memory, e: Engine, capBytes: number): void {
   const grow = memory.grow;
   Object.defineProperty(memory, "grow", {
     configurable: true,
     writable: true,
     value(this: WebAssembly.Memory, pages: number): number {
       const bytes = pages * 65536;
-      if (this.buffer.byteLength + bytes > MODULE_CAP) throw new RangeError("the QuickJS instance is at its memory cap");
+      if (this.buffer.byteLength + bytes > capBytes) throw new RangeError("the QuickJS instance is at its memory cap");
       if (e.current && !e.current.mayGrow(bytes)) throw new RangeError("the running agent is at its memory limit");
       return grow.call(this, pages);
     },
