@@ -3,7 +3,7 @@
 
 export interface IsolateLimits {
   /** Heap limit in bytes; allocation beyond it raises "out of memory" inside the guest. QuickJS's own
-   * limit counts allocations, not bytes, in this build: the Vm holds the total (runtime/isolate/vm.ts). */
+   * limit counts allocations, not bytes, in this build: the kernel holds the total (runtime/isolate/heap-limit.ts). */
   memoryBytes: number;
   /** QuickJS stack limit; deeper recursion raises "stack overflow" inside the guest. Above about
    * about 100 KiB the host's own (V8) stack can run out first (deeply nested JSON.parse, say),

@@ -1,7 +1,7 @@
 // QuickJS WASM module instances, one set per tenant: agents of different tenants never share a
 // linear memory. A module instance fails badly near its 2 GB limit (a signature-mismatch trap, not
 // a clean out-of-memory), so the pool caps the runtimes each instance holds and opens another, and
-// the Vm caps each instance's memory below that (runtime/isolate/vm.ts).
+// each instance's memory is capped below that (runtime/isolate/heap-limit.ts).
 import { newQuickJSWASMModule, type QuickJSWASMModule } from "quickjs-emscripten";
 import { prepare, type Prepared } from "./isolate.js";
 import type { IsolateLimits } from "./limits.js";

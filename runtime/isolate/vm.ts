@@ -11,9 +11,10 @@
 // It also holds each runtime to its byte limit, which QuickJS alone does not here: this build has no
 // malloc_usable_size, so QuickJS counts every allocation as 8 bytes and its limit bounds one
 // allocation's size, not the total (quickjs-emscripten#271). Ten 16 MiB buffers pass a 32 MiB
-// limit, and an agent could grow its module toward the 2 GB at which the whole instance fails. See
-// "The heap limit" below.
+// limit, and an agent could grow its module toward the 2 GB at which the whole instance fails. The
+// Vm measures and clamps; what the rules are is in heap-limit.ts.
 import type { QuickJSWASMModule } from "quickjs-emscripten";
+import { guardGrowth, HeapLimit, MODULE_CAP, type HeapUse } from "./heap-limit.js";
 
 export type Ptr = number;
 
@@ -103,50 +104,9 @@ export function engineOf(module: QuickJSWASMModule, capBytes = MODULE_CAP): Engi
   const full = ffi as Ffi, heap = em as Emscripten;
   const scratch = heap._malloc(16);
   e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer), current: null };
-  guardGrowth(memory as WebAssembly.Memory, e, capBytes);
+  guardGrowth(memory as WebAssembly.Memory, () => e!.current?.heap ?? null, capBytes);
   engines.set(module, e);
   return e;
-}
-
-// The heap limit. Three parts:
-// - Every growth of the instance's memory is asked of `memory.grow`, which the emscripten glue calls
-//   as a method of the memory object (and survives a throw: malloc then fails, and QuickJS raises
-//   "out of memory" inside the guest). The guard refuses growth past MODULE_CAP, and growth a
-//   runtime's code would cause beyond its limit over its life: memory grows only when the free space
-//   is gone, so this bounds what any agent adds to the instance, however it allocates.
-// - A runtime is measured (QuickJS's own walk of its heap, which sees buffers and flat strings, not
-//   ropes) at safe points: at the interrupt handler or the end of its run of guest code after it
-//   caused growth, and every SWEEP_TICKS ticks (OVER_TICKS while it is over), or longer when a walk
-//   of a big heap takes milliseconds, so that sweeps stay near 5% of the guest's time.
-// - Over its limit, QuickJS's limit is clamped to what it has allocated plus CLAMP_SLACK: a large
-//   allocation fails, small ones (a caught error's handling, a syscall) still pass, and the runtime
-//   may not grow the memory. Measured under again, its limit is restored. So the guest sees the
-//   same catchable "out of memory" QuickJS gives, at its limit in bytes.
-
-/** Past this the instance fails badly (a 32-bit pointer turns negative), not with a clean OOM. */
-export const MODULE_CAP = 1536 * 1024 * 1024;
-/** Ticks (about 10k guest operations each) between measures of a runtime that caused no growth:
- * it may fill free space left in the instance meanwhile. */
-const SWEEP_TICKS = 256;
-/** Ticks between measures of a runtime over its limit (each walks a heap that is big by then). */
-const OVER_TICKS = 16;
-/** Guest ticks owed per millisecond a measure took, before the next sweep. */
-const TICKS_PER_MEASURE_MS = 100;
-/** What an over-limit runtime may still allocate, one allocation at a time. */
-const CLAMP_SLACK = 64 * 1024;
-
-function guardGrowth(memory: WebAssembly.Memory, e: Engine, capBytes: number): void {
-  const grow = memory.grow;
-  Object.defineProperty(memory, "grow", {
-    configurable: true,
-    writable: true,
-    value(this: WebAssembly.Memory, pages: number): number {
-      const bytes = pages * 65536;
-      if (this.buffer.byteLength + bytes > capBytes) throw new RangeError("the QuickJS instance is at its memory cap");
-      if (e.current && !e.current.mayGrow(bytes)) throw new RangeError("the running agent is at its memory limit");
-      return grow.call(this, pages);
-    },
-  });
 }
 
 /** A view of the heap as it is now: growing the WASM memory replaces the buffer. */
@@ -180,15 +140,8 @@ export class Vm {
   /** Until set, the guest runs uninterrupted and the host entry answers nothing. */
   host: VmHost | null = null;
 
-  /** The heap limit in bytes (-1: none), and its state (see "The heap limit"). */
-  private limit = -1;
-  private over = false;
-  /** Growth of the instance's memory charged to this runtime's code. */
-  private grown = 0;
-  private measureDue = false;
-  private ticksUnmeasured = 0;
-  /** Ticks between two measures: longer after a measure that took long (a big heap). */
-  private measureEvery = SWEEP_TICKS;
+  /** Its heap limit, held in bytes (heap-limit.ts). */
+  readonly heap: HeapLimit;
 
   /**
    * A new runtime and context with `entryName` defined as the host entry. Neither is ever freed on
@@ -197,6 +150,7 @@ export class Vm {
   constructor(private readonly e: Engine, entryName: string) {
     const f = e.ffi;
     this.rt = f.QTS_NewRuntime();
+    this.heap = new HeapLimit(this);
     e.registry.setRuntimeCallbacks(this.rt, this);
     f.QTS_RuntimeEnableInterruptHandler(this.rt);
     // 0: QuickJS's own full set of intrinsics (JS_NewContext), as the library's default.
@@ -212,54 +166,24 @@ export class Vm {
   }
 
   setLimits(memoryBytes: number, stackBytes: number): void {
-    this.limit = memoryBytes;
-    this.over = false;
-    this.grown = 0;
-    this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, memoryBytes);
+    this.heap.set(memoryBytes);
     this.e.ffi.QTS_RuntimeSetMaxStackSize(this.rt, stackBytes);
   }
 
   /** @internal C → host: QuickJS asks, about every 10k operations, whether to stop. */
   shouldInterrupt(): 0 | 1 {
-    if (this.limit >= 0 && (this.measureDue || ++this.ticksUnmeasured >= this.measureEvery)) this.holdToLimit();
+    this.heap.tick();
     return this.host?.onInterrupt() ? 1 : 0;
   }
 
-  /** @internal Asked by the growth guard while this runtime's guest code runs. Its first growth
-   * always passes (the glue grows by up to a fifth of the instance at once, which can be more than a
-   * small agent's whole limit); later ones while the total stays within the limit. Freeing earns
-   * nothing back: freed memory is free space, which it reuses without growth. */
-  mayGrow(bytes: number): boolean {
-    if (this.limit < 0) return true;
-    this.measureDue = true;
-    if (this.over || (this.grown > 0 && this.grown + bytes > this.limit)) return false;
-    this.grown += bytes;
-    return true;
+  /** @internal QuickJS's own limit (checked against its count, not bytes: see heap-limit.ts). */
+  setQuickJSLimit(bytes: number): void {
+    this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, bytes);
   }
 
-  /** Measures the heap and clamps or restores QuickJS's own limit (see "The heap limit"). */
-  private holdToLimit(): void {
-    this.measureDue = false;
-    this.ticksUnmeasured = 0;
-    const started = performance.now();
-    const m = this.measure();
-    if (m === null) return;
-    // A tick is about 0.2 ms of guest work: this keeps sweeps near 5% of the guest's time.
-    const costMs = performance.now() - started;
-    if (m.used > this.limit) {
-      // Clamped once: measuring again while over grants no new slack.
-      if (!this.over) this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, m.counted + CLAMP_SLACK);
-      this.over = true;
-    } else if (this.over) {
-      this.over = false;
-      this.e.ffi.QTS_RuntimeSetMemoryLimit(this.rt, this.limit);
-    }
-    this.measureEvery = Math.max(this.over ? OVER_TICKS : SWEEP_TICKS, Math.ceil(costMs * TICKS_PER_MEASURE_MS));
-  }
-
-  /** Bytes the heap holds by QuickJS's walk of it, and what QuickJS's own counter (which its limit
-   * is checked against) says; from its text report, which allocates nothing inside the runtime. */
-  private measure(): { used: number; counted: number } | null {
+  /** @internal The heap by QuickJS's walk of it, and QuickJS's own count; from its text report,
+   * which allocates nothing inside the runtime (it may be clamped). */
+  measureHeap(): HeapUse | null {
     try {
       const p = this.e.ffi.QTS_RuntimeDumpMemoryUsage(this.rt);
       const text = this.e.em.UTF8ToString(p);
@@ -280,7 +204,7 @@ export class Vm {
       return f();
     } finally {
       e.current = prev;
-      if (this.measureDue) this.holdToLimit();
+      this.heap.afterRun();
     }
   }
 
@@ -361,7 +285,7 @@ export class Vm {
     let v: Ptr;
     try { v = e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch); } finally {
       e.current = prev;
-      if (this.measureDue) this.holdToLimit();
+      this.heap.afterRun();
     }
     return this.result(v);
   }
@@ -441,7 +365,7 @@ export class Vm {
 
   /** Bytes the runtime's heap holds, by QuickJS's walk of it; null if even asking failed. */
   memoryUsed(): number | null {
-    return this.measure()?.used ?? null;
+    return this.measureHeap()?.used ?? null;
   }
 
   free(v: Ptr): void {
