@@ -1,5 +1,5 @@
 // One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
-// owns it through this class, the only place that touches QuickJS handles, and ends it through
+// owns it through this class (which reaches QuickJS only through its Vm, vm.ts) and ends it through
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
 import { BOOTSTRAP, KILLED } from "./bootstrap.js";
 import type { IsolateLimits } from "./limits.js";

@@ -280,14 +280,7 @@ export class Vm {
     const u32 = words(e);
     if (a !== undefined) u32[e.scratch >> 2] = a;
     if (b !== undefined) u32[(e.scratch >> 2) + 1] = b;
-    const prev = e.current;
-    e.current = this;
-    let v: Ptr;
-    try { v = e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch); } finally {
-      e.current = prev;
-      this.heap.afterRun();
-    }
-    return this.result(v);
+    return this.result(this.run(() => e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch)));
   }
 
   /** Calls `fn(n, text)`; false if it threw (or the text could not be made: a runtime over its limit). */

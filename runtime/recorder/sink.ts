@@ -31,16 +31,6 @@ export class MemorySink implements Sink<string> {
   private firstHeld = 0;
   private lines = 0;
 
-  /** Lines appended so far (released ones included). */
-  get length(): number {
-    return this.lines;
-  }
-
-  /** The first line still held. */
-  get start(): number {
-    return this.firstHeld;
-  }
-
   /** The held lines from line `start` on, parsed now, exactly as a reader of the lines sees them.
    * Nothing parsed is kept: a long log stays compact bytes however often it is read. */
   recordsFrom(start: number): FlightRecord[] {
