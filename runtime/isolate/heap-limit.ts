@@ -3,7 +3,8 @@
 // allocation's size and not the total (quickjs-emscripten#271). Three parts:
 // - Every growth of an instance's memory is asked of `memory.grow`, which the emscripten glue calls
 //   as a method of the memory object (and survives a throw: malloc then fails, and QuickJS raises
-//   "out of memory" inside the guest). The guard refuses growth past the instance's cap, and growth
+//   "out of memory" inside the guest). The guard refuses growth past the instance's cap (guest code
+//   stops a sixteenth short of it, which is kept for the kernel's own allocations), and growth
 //   a runtime's code would cause beyond its limit over its life: memory grows only when the free
 //   space is gone, so this bounds what any agent adds to the instance, however it allocates.
 // - A runtime is measured (QuickJS's own walk of its heap, which sees buffers and flat strings, not
@@ -104,16 +105,19 @@ export class HeapLimit {
 }
 
 /** Puts the guard on an instance's memory: growth past `capBytes`, or charged to a running
- * runtime (`running()`) that may not grow, throws, which the glue takes as malloc failing. */
+ * runtime (`running()`) that may not grow, throws, which the glue takes as malloc failing. Guest code
+ * stops a sixteenth short of the cap: the rest is the kernel's, whose own allocations in the instance
+ * (a syscall's answer, the value boxes of the FFI) must not find it full. */
 export function guardGrowth(memory: WebAssembly.Memory, running: () => HeapLimit | null, capBytes = MODULE_CAP): void {
   const grow = memory.grow;
+  const guestCap = capBytes - capBytes / 16;
   Object.defineProperty(memory, "grow", {
     configurable: true,
     writable: true,
     value(this: WebAssembly.Memory, pages: number): number {
-      const bytes = pages * 65536;
-      if (this.buffer.byteLength + bytes > capBytes) throw new RangeError("the QuickJS instance is at its memory cap");
-      if (running()?.mayGrow(bytes) === false) throw new RangeError("the running agent is at its memory limit");
+      const bytes = pages * 65536, runtime = running();
+      if (this.buffer.byteLength + bytes > (runtime ? guestCap : capBytes)) throw new RangeError("the QuickJS instance is at its memory cap");
+      if (runtime?.mayGrow(bytes) === false) throw new RangeError("the running agent is at its memory limit");
       return grow.call(this, pages);
     },
   });

@@ -164,6 +164,11 @@ describe("Vm", () => {
     expect(kept + refused).toBe(40);
     expect(refused).toBeGreaterThan(20);
     expect(module.getWasmMemory().buffer.byteLength).toBeLessThanOrEqual(cap);
+    // The last sixteenth is the kernel's: an answer it makes in the full instance still fits.
+    const answer = vm.newString("y".repeat(2 << 20));
+    expect(answer).not.toBe(0);
+    expect(vm.typeOf(answer)).toBe("string");
+    vm.free(answer);
     expect(value(vm, vm.evalScript(`keep = null; [1, 2, 3].map((x) => x * 2).join()`, "b.js"))).toBe("2,4,6");
   });
 
