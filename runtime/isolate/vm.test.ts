@@ -172,6 +172,16 @@ describe("Vm", () => {
     expect(value(vm, vm.evalScript(`keep = null; [1, 2, 3].map((x) => x * 2).join()`, "b.js"))).toBe("2,4,6");
   });
 
+  it("ends a call with an error, not a read through address 0, when the FFI could not allocate a value box", async () => {
+    const { vm, module } = await vmWith();
+    const e = engineOf(module);
+    // The FFI returns 0 for a box it could not malloc; here every new string is one.
+    const starved = { ...e, ffi: { ...e.ffi, QTS_NewString: () => 0 } };
+    expect(() => new Vm(starved, "__host")).toThrow(/no memory left for a value/);
+    // The Vm made before goes on.
+    expect(value(vm, vm.evalScript(`"still" + " here"`, "a.js"))).toBe("still here");
+  });
+
   it("refuses a library whose internals it does not know, saying what is missing", async () => {
     const module = await newQuickJSWASMModule();
     const moved = Object.create(module, { callbacks: { value: undefined }, module: { value: undefined } }) as QuickJSWASMModule;

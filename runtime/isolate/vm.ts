@@ -109,6 +109,14 @@ export function engineOf(module: QuickJSWASMModule, capBytes = MODULE_CAP): Engi
   return e;
 }
 
+/** A value box as the FFI returned it. The FFI mallocs each one, and gives 0 when that fails (an
+ * instance with no memory left at all): reading through 0 would read whatever lies at address 0,
+ * so the instance is treated as failed instead (the isolate reports an abort). */
+function box(v: Ptr): Ptr {
+  if (v === 0) throw new Error("the QuickJS instance has no memory left for a value");
+  return v;
+}
+
 /** A view of the heap as it is now: growing the WASM memory replaces the buffer. */
 function words(e: Engine): Uint32Array {
   if (e.u32.buffer !== e.em.HEAPU8.buffer) e.u32 = new Uint32Array(e.em.HEAPU8.buffer);
@@ -156,8 +164,8 @@ export class Vm {
     // 0: QuickJS's own full set of intrinsics (JS_NewContext), as the library's default.
     this.ctx = f.QTS_NewContext(this.rt, 0);
     e.registry.setContextCallbacks(this.ctx, this);
-    const fn = f.QTS_NewFunction(this.ctx, entryName, 1, false, 1);
-    const global = f.QTS_GetGlobalObject(this.ctx);
+    const fn = box(f.QTS_NewFunction(this.ctx, entryName, 1, false, 1));
+    const global = box(f.QTS_GetGlobalObject(this.ctx));
     const key = this.newString(entryName);
     f.QTS_SetProp(this.ctx, global, key, fn);
     this.free(key);
@@ -258,6 +266,7 @@ export class Vm {
 
   /** A call's or eval's value, or what it threw. */
   private result(v: Ptr): Evaluated {
+    box(v);
     const err = this.e.ffi.QTS_ResolveException(this.ctx, v);
     if (!err) return { ok: true, value: v };
     this.free(v);
@@ -266,7 +275,7 @@ export class Vm {
 
   getProp(obj: Ptr, name: string): Ptr {
     const key = this.newString(name);
-    const v = this.e.ffi.QTS_GetProp(this.ctx, obj, key);
+    const v = box(this.e.ffi.QTS_GetProp(this.ctx, obj, key));
     this.free(key);
     return v;
   }
@@ -285,7 +294,7 @@ export class Vm {
 
   /** Calls `fn(n, text)`; false if it threw (or the text could not be made: a runtime over its limit). */
   callWith(fn: Ptr, n: number, text: string): boolean {
-    const a = this.e.ffi.QTS_NewFloat64(this.ctx, n);
+    const a = box(this.e.ffi.QTS_NewFloat64(this.ctx, n));
     const b = this.newString(text);
     const failed = this.e.ffi.QTS_ResolveException(this.ctx, b);
     if (failed) { this.free(failed); this.free(b); this.free(a); return false; }
@@ -303,7 +312,7 @@ export class Vm {
     em.stringToUTF8(text, p, bytes);
     const v = this.e.ffi.QTS_NewString(this.ctx, p);
     em._free(p);
-    return v;
+    return box(v);
   }
 
   typeOf(v: Ptr): string {
@@ -330,7 +339,7 @@ export class Vm {
 
   /** A settled promise's value or reason (a new box). */
   promiseResult(v: Ptr): Ptr {
-    return this.e.ffi.QTS_PromiseResult(this.ctx, v);
+    return box(this.e.ffi.QTS_PromiseResult(this.ctx, v));
   }
 
   hasPendingJob(): boolean {
@@ -344,7 +353,7 @@ export class Vm {
     // The C side writes the out-slot only when a job ran: clear it first, read it after the call
     // through a view of the memory as it is then.
     words(e)[slot >> 2] = 0;
-    const value = this.run(() => f.QTS_ExecutePendingJob(this.rt, max, slot));
+    const value = box(this.run(() => f.QTS_ExecutePendingJob(this.rt, max, slot)));
     const last = words(e)[slot >> 2]!;
     if (last === 0) { f.QTS_FreeValuePointerRuntime(this.rt, value); return { ok: true, jobs: 0 }; }
     // One context per runtime: the job ran in ours. Its value is the job count, or what was thrown.
