@@ -126,7 +126,7 @@ if (CHILD > 0) {
     command: "node bench/agents.mjs",
     rows: [
       { figure: "spawn to first guest instruction", acp: fmtNs(spawnNs), peer: `${fmtNs(bareNs)} bare runtime+context`, ratio: ratioText(spawnNs / bareNs), target: "≤ 0.5 ms", met: spawnNs <= 0.5e6 },
-      { figure: "spawn, cold (a burst: no prepared runtime)", acp: fmtNs(coldNs), peer: `${fmtNs(bareNs)} bare runtime+context`, ratio: ratioText(coldNs / bareNs), target: "(reported)", met: null },
+      { figure: "spawn, cold (a burst: no prepared runtime)", acp: fmtNs(coldNs), peer: `${fmtNs(bareNs)} bare runtime+context`, ratio: ratioText(coldNs / bareNs), target: "≤ 0.5 ms", met: coldNs <= 0.5e6 },
       { figure: `${LIVE.toLocaleString("en")} live agents, each in a syscall`, acp: `${live.totalRssMiB.toFixed(0)} MiB RSS`, peer: `+${live.rssMiB.toFixed(0)} MiB for the agents`, ratio: `${((live.rssMiB * MiB) / LIVE / 1024).toFixed(1)} KiB/agent`, target: "< 1 GiB", met: live.totalRssMiB < 1024 && live.ok === LIVE },
     ],
     notes: [`${live.waiting} agents parked in pipe.recv at once; ${live.ok}/${LIVE} exited with their message; spawning them took ${(live.spawnMs / 1000).toFixed(1)} s; the process held ${live.baseRssMiB.toFixed(0)} MiB before the first agent`],
