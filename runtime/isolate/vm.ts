@@ -8,11 +8,8 @@
 // clear error if a library update moved them; package.json pins the version this was written for.
 // Values are `JSValue*` boxes owned by the caller: each one returned here is freed with `free`.
 //
-// It also holds each runtime to its byte limit, which QuickJS alone does not here: this build has no
-// malloc_usable_size, so QuickJS counts every allocation as 8 bytes and its limit bounds one
-// allocation's size, not the total (quickjs-emscripten#271). Ten 16 MiB buffers pass a 32 MiB
-// limit, and an agent could grow its module toward the 2 GB at which the whole instance fails. The
-// Vm measures and clamps; what the rules are is in heap-limit.ts.
+// It also measures each runtime's heap and sets QuickJS's own limit on behalf of heap-limit.ts, which
+// holds every runtime to its limit in bytes (QuickJS alone counts allocations, not bytes, here).
 import type { QuickJSWASMModule } from "quickjs-emscripten";
 import { guardGrowth, HeapLimit, MODULE_CAP, type HeapUse } from "./heap-limit.js";
 
