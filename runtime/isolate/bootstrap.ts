@@ -7,11 +7,12 @@
 export const KILLED = -1;
 
 /**
+ * The bootstrap as written, and read: what `BOOTSTRAP` is made from.
  * Evaluated as a script; `__acp_host` is the host entry: one string, the call's name alone or the
  * name, a newline and the JSON of its arguments (JSON text holds no raw newline; a NUL would end the C string), or the name, a tab and a path for calls that take only a path; it returns the syscall's id (its outcome comes later, through settle), its outcome string when it was answered at once, KILLED, or nothing. The
  * script's value is the kernel's handle on the guest: `{ start, deliver, settle }`.
  */
-const SOURCE = `(() => {
+export const BOOTSTRAP_SOURCE = `(() => {
   "use strict";
   const host = globalThis.__acp_host;
   delete globalThis.__acp_host;
@@ -134,9 +135,6 @@ const SOURCE = `(() => {
     },
   });
 })()`;
-
-/** The bootstrap as written, and read: what `BOOTSTRAP` is made from. */
-export const BOOTSTRAP_SOURCE = SOURCE;
 
 /** What each isolate compiles: the source minified (esbuild, at development time; bootstrap.min.ts,
  * made by `npm run gen:bootstrap`, and held to the source by bootstrap.test.ts). QuickJS compiles

@@ -109,8 +109,7 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
 
 const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
   "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, async (fs, p) => json(await fs.read(p)), (fs, p) => {
-    if (!fs.readNow) return LATER;
-    const text = fs.readNow(p);
+    const text = fs.readNow?.(p);
     return text === undefined ? LATER : json(text);
   }),
   "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p)), (fs, p) => {
