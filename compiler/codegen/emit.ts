@@ -2,7 +2,7 @@
 // group, one per syscall, a funcref table for O(1) dispatch (no nested br_table blocks, whose
 // construction grows with the square of the cases), and `decide`.
 import binaryen from "binaryen";
-import { SYSCALLS, type AbiDesc } from "../../runtime/policy/types.js";
+import { AGENT_READS, SYSCALLS, type AbiDesc } from "../../runtime/policy/types.js";
 import { EFFECT_RANK, type CheckedPolicy } from "../ir.js";
 import type { Candidate, Group, Plan } from "../planner.js";
 import { DataBuilder } from "./data.js";
@@ -30,7 +30,7 @@ export function emitModule(cp: CheckedPolicy, plan: Plan, opts: { optimize?: boo
 function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: boolean): Emitted {
   const data = new DataBuilder();
   const lib = addWasmLib(m);
-  const ctx: CodegenCtx = { m, lib, data };
+  const ctx: CodegenCtx = { m, lib, data, agentReads: new Set() };
   const violation = EFFECT_RANK[cp.onViolation];
   const pack = (rank: number, rule: number) => m.i32.const(rank | ((rule + 1) << 4));
   const base = () => m.global.get(GLOBALS.reqBase, i32);
@@ -151,7 +151,8 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     m.optimize();
   }
   const wasm = m.emitBinary();
-  return { wasm, abi: { version: 1, reqBase, auditBase: audit } };
+  const agentReads = AGENT_READS.filter((f) => ctx.agentReads.has(f));
+  return { wasm, abi: { version: 1, reqBase, auditBase: audit, agentReads } };
 }
 
 function isConstTrue(m: binaryen.Module, e: binaryen.ExpressionRef): boolean {

@@ -1,7 +1,7 @@
 // Lowers one typed condition (IExpr) to binaryen expressions. Values: number f64, bool i32,
 // string and array i64 (packed), record i32 (block address), as docs/abi.md lays them out.
 import binaryen from "binaryen";
-import type { TypeDesc } from "../../runtime/policy/types.js";
+import type { AgentRead, TypeDesc } from "../../runtime/policy/types.js";
 import { BUILTINS, type LowerCtx } from "../../stdlib/builtins.js";
 import type { IExpr, Scalar, Value } from "../ir.js";
 import { Fn, MEM, type Local } from "./lib/dsl.js";
@@ -16,7 +16,10 @@ const AGENT_OFFSET = { id: HDR.agentId, name: HDR.agentName, role: HDR.agentRole
 /** Names of the module's immutable globals; their values are fixed once static data is laid out. */
 export const GLOBALS = { reqBase: "req_base", auditBase: "audit_base" } as const;
 
-export type CodegenCtx = LowerCtx;
+export interface CodegenCtx extends LowerCtx {
+  /** The agent header fields the emitted code loads: the manifest tells the host to write only these. */
+  agentReads: Set<AgentRead>;
+}
 
 export function wasmType(t: TypeDesc): binaryen.Type {
   switch (t.t) {
@@ -53,9 +56,12 @@ export class ExprLowering {
     const m = this.m;
     switch (e.op) {
       case "const": return this.constant(e.value, e.ty.t === "ip" ? "string" : scalarTy(e.ty));
-      case "agent": return m.i64.load(AGENT_OFFSET[e.field], 8, this.base(), MEM);
+      case "agent":
+        this.c.agentReads.add(e.field);
+        return m.i64.load(AGENT_OFFSET[e.field], 8, this.base(), MEM);
       case "target": return m.i64.load(HDR.target, 8, this.base(), MEM);
       case "label":
+        this.c.agentReads.add("labels");
         return m.call(this.c.lib.labelGet, [m.i32.load(HDR.labels, 4, this.base(), MEM), m.i32.load(HDR.labelCount, 4, this.base(), MEM), this.lower(e.key)], binaryen.i64);
       case "args": return loadSlot(m, this.base(), HDR.args, e.ty);
       case "field": return loadSlot(m, this.lower(e.object), 8 * e.index, e.ty);

@@ -52,4 +52,30 @@ describe("the request encoder", () => {
     const req = { agent: { labels: { team: "t1" } }, syscall: "tool.call", target: "put", args: { items: [{ name: "a" }], flag: true } };
     expect(policy.decide(req)).toEqual({ effect: "allow", rule: "put", audit: [] });
   });
+
+  it("copies in only the agent fields the module reads, and still checks all of them", async () => {
+    const reads = (src: string) => compile(src, { filename: "r.acp" }).manifest!.abi.agentReads;
+    expect(reads(SRC)).toEqual(["name", "labels"]);
+    expect(reads(`policy r { allow tool t when agent.role == "a" and agent.tenant != agent.id\n tool t({}) }`)).toEqual(["id", "role", "tenant"]);
+    const blind = compile(`policy b { on violation deny\n tool t({ n: number })\n allow tool t when args.n < 5 }`, { filename: "b.acp" });
+    expect(blind.manifest!.abi.agentReads).toEqual([]);
+    const policy = await loadPolicy(blind.wasm!, blind.manifest!);
+    const call = (agent: unknown) => ({ agent, syscall: "tool.call", target: "t", args: { n: 1 } });
+    expect(policy.decide(call({ id: "a", name: "n", role: "r", tenant: "t", labels: { k: "v" } })).effect).toBe("allow");
+    // Fields the module never reads are still part of the request's type: ill-typed ones are violations.
+    for (const bad of [{ role: 7 }, { tenant: null }, { labels: { k: 1 } }, { labels: [] }, []]) {
+      expect(policy.decide(call(bad)), JSON.stringify(bad)).toEqual({ effect: "deny", rule: null, audit: [] });
+      expect(interpret(blind.checked!, call(bad)).effect).toBe("deny");
+    }
+  });
+
+  it("writes every agent field for a manifest that does not say which it reads", async () => {
+    const r = compile(`policy o { on violation deny\n allow fs.read "/d/**" when agent.role == "clerk" and agent.labels["team"] == "t1" }`, { filename: "o.acp" });
+    const { agentReads, ...abi } = r.manifest!.abi;
+    expect(agentReads).toEqual(["role", "labels"]);
+    const old = await loadPolicy(r.wasm!, { ...r.manifest!, abi });
+    const req = (role: string) => ({ agent: { role, labels: { team: "t1" } }, syscall: "fs.read", target: "/d/x" });
+    expect(old.decide(req("clerk")).effect).toBe("allow");
+    expect(old.decide(req("intern")).effect).toBe("deny");
+  });
 });

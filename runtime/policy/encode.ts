@@ -1,18 +1,16 @@
 // Checks a raw request and writes it into a decision module's linear memory, in one pass, in the
 // fixed layout of docs/abi.md. It accepts exactly the requests `prepareRequest` accepts (the
-// interpreter's normal form; load.test.ts and the differential fuzz hold the two together): this
-// is the host half of every decision, so it allocates nothing per request, runs one checking
-// writer closure per declared type (made once per policy), and copies ASCII without TextEncoder.
+// interpreter's normal form; encode.test.ts and the differential fuzz hold the two together): this
+// is the host half of every decision, so it allocates nothing per request, walks a tree of type
+// nodes made once per policy with one function (no closure per type, so no call site in it sees
+// more than one target), and copies ASCII without TextEncoder.
 import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
 import type { PolicyShape } from "./prepare.js";
-import { SYSCALL_CODE, type TypeDesc } from "./types.js";
-
-/** Checks `v` against a declared type and writes it at `slot`; false when it does not conform. */
-type Writer = (slot: number, v: unknown) => boolean;
+import { AGENT_READS, SYSCALL_CODE, type AgentRead, type TypeDesc } from "./types.js";
 
 export const HEADER_SIZE = 72;
-/** `conforms` gives up below this nesting depth; the writers agree. */
+/** `conforms` gives up below this nesting depth; the type nodes agree. */
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -22,6 +20,65 @@ const {
 } = SYSCALL_CODE;
 const CODES: ReadonlyMap<string, number> = new Map(Object.entries(SYSCALL_CODE));
 
+// Node kinds. `NEVER` stands for a type nested deeper than `conforms` looks: nothing conforms to it.
+const NUMBER = 0, STRING = 1, BOOL = 2, ENUM = 3, RECORD = 4, ARRAY = 5, NEVER = 6;
+
+/**
+ * One declared type, checked and written by `RequestEncoder.value`. Every node has every field,
+ * so the walker's loads see one object shape whatever the type.
+ */
+class TypeNode {
+  /** enum: the allowed values. */
+  values: ReadonlySet<string> | null = null;
+  /** array: the element type and `max` (-1 for none). */
+  elem: TypeNode | null = null;
+  max = -1;
+  /** record: fields in declaration order, their types, and which are optional. */
+  names: readonly string[] = [];
+  index: ReadonlyMap<string, number> | null = null;
+  kids: readonly TypeNode[] = [];
+  optional: readonly boolean[] = [];
+  required = 0;
+  /** record: which fields the current call has seen, by a stamp per field (no allocation per request). */
+  seen: Uint32Array | null = null;
+  stamp = 0;
+
+  constructor(readonly kind: number) {}
+
+  static of(t: TypeDesc, depth: number): TypeNode {
+    if (depth > MAX_DEPTH) return new TypeNode(NEVER);
+    switch (t.t) {
+      case "number": return new TypeNode(NUMBER);
+      case "string": return new TypeNode(STRING);
+      case "bool": return new TypeNode(BOOL);
+      case "enum": {
+        const n = new TypeNode(ENUM);
+        n.values = new Set(t.values);
+        return n;
+      }
+      case "array": {
+        const n = new TypeNode(ARRAY);
+        n.elem = TypeNode.of(t.elem, depth + 1);
+        n.max = t.max ?? -1;
+        return n;
+      }
+      case "record": {
+        const n = new TypeNode(RECORD);
+        n.names = t.fields.map((f) => f.name);
+        n.index = new Map(t.fields.map((f, i) => [f.name, i]));
+        n.kids = t.fields.map((f) => TypeNode.of(f.type, depth + 1));
+        n.optional = t.fields.map((f) => f.optional);
+        n.required = t.fields.filter((f) => !f.optional).length;
+        n.seen = new Uint32Array(t.fields.length);
+        return n;
+      }
+    }
+  }
+}
+
+/** fs.write args: { size } (a finite number). */
+const FS_WRITE_ARGS = TypeNode.of({ t: "record", fields: [{ name: "size", optional: false, type: { t: "number" } }] }, 0);
+
 export class RequestEncoder {
   // Every slot is 8-aligned, so typed arrays address it directly; they are little endian because
   // the constructor refuses a big-endian host (WebAssembly memory is little endian).
@@ -29,44 +86,23 @@ export class RequestEncoder {
   private bytes!: Uint8Array;
   private u32!: Uint32Array;
   private f64!: Float64Array;
+  /** The next free byte, and the end of linear memory as last seen. */
   private pos = 0;
-  private readonly tools: Map<string, { index: number; write: Writer }>;
-  private readonly pipes: Map<string, { index: number; write: Writer }>;
-  private readonly fsWriteArgs: Writer;
-  private readonly netArgs: Writer;
+  private end = 0;
+  private readonly tools: Map<string, { index: number; type: TypeNode }>;
+  private readonly pipes: Map<string, { index: number; type: TypeNode }>;
+  /** Which agent fields the module reads; the others are checked but left empty. */
+  private readonly reads: { id: boolean; name: boolean; role: boolean; tenant: boolean; labels: boolean };
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly reqBase: number, shape: PolicyShape) {
+  constructor(private readonly memory: WebAssembly.Memory, private readonly reqBase: number, shape: PolicyShape, agentReads: readonly AgentRead[] = AGENT_READS) {
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new RangeError("decision modules need a little-endian host");
     if (reqBase % 8 !== 0) throw new RangeError(`req_base ${reqBase} is not 8-aligned`);
     this.refresh();
-    this.tools = new Map(shape.tools.map((t, index) => [t.name, { index, write: this.writer(t.param, 0) }]));
-    this.pipes = new Map(shape.pipes.map((p, index) => [p.name, { index, write: this.writer(p.carries, 0) }]));
-    // fs.write args: { size } (finite number); net.fetch: { method, host, port, path, size }.
-    this.fsWriteArgs = (slot, a) => {
-      if (!a || typeof a !== "object") return false;
-      const size = (a as { size?: unknown }).size;
-      if (typeof size !== "number" || !Number.isFinite(size)) return false;
-      const at = this.reserve(8);
-      this.f64[at >> 3] = size;
-      this.ptr(slot, at, 0);
-      return true;
-    };
-    this.netArgs = (slot, a) => {
-      const u = canonicalUrlTarget(this.netTarget);
-      if (!u || !a || typeof a !== "object") return false;
-      const { method, size = 0 } = a as { method?: unknown; size?: unknown };
-      if (typeof method !== "string" || typeof size !== "number" || !Number.isFinite(size)) return false;
-      const at = this.reserve(40);
-      this.str(at, method);
-      this.str(at + 8, u.host);
-      this.f64[(at + 16) >> 3] = u.port;
-      this.str(at + 24, u.path);
-      this.f64[(at + 32) >> 3] = size;
-      this.ptr(slot, at, 0);
-      return true;
-    };
+    this.tools = new Map(shape.tools.map((t, index) => [t.name, { index, type: TypeNode.of(t.param, 0) }]));
+    this.pipes = new Map(shape.pipes.map((p, index) => [p.name, { index, type: TypeNode.of(p.carries, 0) }]));
+    const r = new Set(agentReads);
+    this.reads = { id: r.has("id"), name: r.has("name"), role: r.has("role"), tenant: r.has("tenant"), labels: r.has("labels") };
   }
-  private netTarget = "";
 
   /** A view of linear memory that is valid now (growing memory detaches the old buffer). */
   memoryView(): DataView {
@@ -105,13 +141,13 @@ export class RequestEncoder {
         ok = isCanonicalPath(target) && this.fsWriteArgs(R + 56, r.args);
         break;
       case NET_FETCH:
-        this.netTarget = target;
-        ok = this.netArgs(R + 56, r.args);
+        ok = this.netArgs(R + 56, target, r.args);
         break;
       case TOOL_CALL: case PIPE_SEND: case PIPE_RECV: {
         const entry = (code === TOOL_CALL ? this.tools : this.pipes).get(target);
-        ok = entry !== undefined && entry.write(R + 56, r.args);
-        if (entry) index = entry.index;
+        if (entry === undefined) return false;
+        ok = this.value(entry.type, R + 56, r.args);
+        index = entry.index;
         break;
       }
       default: // spawn, signal, checkpoint: no args
@@ -126,7 +162,10 @@ export class RequestEncoder {
     return true;
   }
 
-  /** agent.{id,name,role,tenant} at 16..47 and the labels at 48/52; absent fields read as "". */
+  /**
+   * agent.{id,name,role,tenant} at 16..47 and the labels at 48/52; absent fields read as "". All are
+   * checked; those the module never reads are left empty rather than copied.
+   */
   private agent(a: unknown): boolean {
     const R = this.reqBase;
     if (a === undefined || a === null) {
@@ -137,28 +176,135 @@ export class RequestEncoder {
     const o = a as Record<string, unknown>;
     const { id = "", name = "", role = "", tenant = "", labels } = o;
     if (typeof id !== "string" || typeof name !== "string" || typeof role !== "string" || typeof tenant !== "string") return false;
-    this.str(R + 16, id);
-    this.str(R + 24, name);
-    this.str(R + 32, role);
-    this.str(R + 40, tenant);
+    const reads = this.reads;
+    this.str(R + 16, reads.id ? id : "");
+    this.str(R + 24, reads.name ? name : "");
+    this.str(R + 32, reads.role ? role : "");
+    this.str(R + 40, reads.tenant ? tenant : "");
     if (labels === undefined) { this.ptr(R + 48, 0, 0); return true; }
     if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
     // Counted first with for-in (no key array is allocated; agents usually carry few labels or none).
     const l = labels as Record<string, unknown>;
     let n = 0;
-    for (const k in l) if (hasOwn.call(l, k)) n++;
-    if (n === 0) { this.ptr(R + 48, 0, 0); return true; }
+    for (const k in l) {
+      if (!hasOwn.call(l, k)) continue;
+      if (typeof l[k] !== "string") return false;
+      n++;
+    }
+    if (n === 0 || !reads.labels) { this.ptr(R + 48, 0, 0); return true; }
     const at = this.reserve(n * 16);
     let i = 0;
     for (const k in l) {
       if (!hasOwn.call(l, k)) continue;
-      const v = l[k];
-      if (typeof v !== "string") return false;
       this.str(at + 16 * i, k);
-      this.str(at + 16 * i + 8, v);
+      this.str(at + 16 * i + 8, l[k] as string);
       i++;
     }
     this.ptr(R + 48, at, n);
+    return true;
+  }
+
+  /** Checks `v` against a declared type and writes it at `slot`; false when it does not conform. */
+  private value(t: TypeNode, slot: number, v: unknown): boolean {
+    switch (t.kind) {
+      case NUMBER:
+        if (typeof v !== "number" || !Number.isFinite(v)) return false;
+        this.f64[slot >> 3] = v;
+        return true;
+      case STRING:
+        if (typeof v !== "string") return false;
+        this.str(slot, v);
+        return true;
+      case BOOL:
+        if (typeof v !== "boolean") return false;
+        this.ptr(slot, v ? 1 : 0, 0);
+        return true;
+      case ENUM:
+        if (typeof v !== "string" || !t.values!.has(v)) return false;
+        this.str(slot, v);
+        return true;
+      case RECORD: return this.record(t, slot, v);
+      case ARRAY: {
+        if (!Array.isArray(v)) return false;
+        const n = v.length;
+        if (t.max >= 0 && n > t.max) return false;
+        const at = this.reserve(n * 8);
+        const elem = t.elem!;
+        for (let i = 0; i < n; i++) {
+          const x: unknown = v[i];
+          // A hole (which `every` skips) stays a zero slot.
+          if (x === undefined && !(i in v)) continue;
+          if (!this.value(elem, at + 8 * i, x)) return false;
+        }
+        this.ptr(slot, at, n);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private record(t: TypeNode, slot: number, v: unknown): boolean {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+    const o = v as Record<string, unknown>;
+    const names = t.names, kids = t.kids, n = names.length;
+    const at = this.reserve(n * 8);
+    const seen = t.seen!;
+    const now = (t.stamp = (t.stamp + 1) >>> 0 || 1);
+    let present = 0, requiredPresent = 0;
+    // for-in with hasOwnProperty on its own key is a fast path in V8; inherited keys are not the request's.
+    let next = 0;
+    for (const k in o) {
+      if (!hasOwn.call(o, k)) continue;
+      // Requests usually list fields in declaration order: try the next one before the map.
+      const i = next < n && names[next] === k ? next : t.index!.get(k);
+      if (i === undefined) return false;
+      next = i + 1;
+      if (!this.value(kids[i]!, at + 8 * i, o[k])) return false;
+      seen[i] = now;
+      present++;
+      if (!t.optional[i]) requiredPresent++;
+    }
+    if (requiredPresent !== t.required) return false;
+    // Absent optional fields read as their zero value; reserve() zeroed all but records.
+    if (present !== n) for (let i = 0; i < n; i++) if (seen[i] !== now) this.zero(kids[i]!, at + 8 * i);
+    this.ptr(slot, at, 0);
+    return true;
+  }
+
+  /** The zero value an absent optional field reads as: zero bytes, but a record needs its block. */
+  private zero(t: TypeNode, slot: number): void {
+    if (t.kind !== RECORD) return; // reserve() already zeroed the slot
+    const n = t.kids.length;
+    const at = this.reserve(n * 8);
+    for (let i = 0; i < n; i++) this.zero(t.kids[i]!, at + 8 * i);
+    this.ptr(slot, at, 0);
+  }
+
+  private fsWriteArgs(slot: number, a: unknown): boolean {
+    // prepareRequest reads `size` and ignores other keys: only the size is checked and written.
+    if (!a || typeof a !== "object") return false;
+    const size = (a as { size?: unknown }).size;
+    if (typeof size !== "number" || !Number.isFinite(size)) return false;
+    const at = this.reserve(8);
+    this.f64[at >> 3] = size;
+    this.ptr(slot, at, 0);
+    return true;
+  }
+
+  /** net.fetch args: { method, host, port, path, size }, the URL's parts taken from the target. */
+  private netArgs(slot: number, target: string, a: unknown): boolean {
+    const u = canonicalUrlTarget(target);
+    if (!u || !a || typeof a !== "object") return false;
+    const { method, size = 0 } = a as { method?: unknown; size?: unknown };
+    if (typeof method !== "string" || typeof size !== "number" || !Number.isFinite(size)) return false;
+    const at = this.reserve(40);
+    this.str(at, method);
+    this.str(at + 8, u.host);
+    this.f64[(at + 16) >> 3] = u.port;
+    this.str(at + 24, u.path);
+    this.f64[(at + 32) >> 3] = size;
+    this.ptr(slot, at, 0);
     return true;
   }
 
@@ -167,25 +313,27 @@ export class RequestEncoder {
     this.u32 = new Uint32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
     this.bytes = new Uint8Array(this.memory.buffer);
+    this.end = this.bytes.length;
   }
 
+  /** Makes room for n more bytes at `pos`. */
   private ensure(n: number): void {
-    const need = this.pos + n - this.bytes.length;
-    if (need > 0) {
-      this.memory.grow(Math.ceil(need / 65536) + 1);
-      this.refresh();
-    }
+    if (this.pos + n > this.end) this.grow(this.pos + n - this.end);
+  }
+
+  private grow(need: number): void {
+    this.memory.grow(Math.ceil(need / 65536) + 1);
+    this.refresh();
   }
 
   /** Reserves n bytes (8-aligned) after everything written so far; returns their address. */
   private reserve(n: number): number {
-    this.pos = (this.pos + 7) & ~7;
-    this.ensure(n);
-    const at = this.pos;
-    const bytes = this.bytes;
-    if (n <= 64) for (let i = at; i < at + n; i++) bytes[i] = 0;
-    else bytes.fill(0, at, at + n);
-    this.pos += n;
+    const at = (this.pos + 7) & ~7;
+    this.pos = at + n;
+    if (this.pos > this.end) this.grow(this.pos - this.end);
+    const u32 = this.u32;
+    // n is a multiple of 8: zero it a word at a time.
+    for (let i = at >> 2, e = (at + n) >> 2; i < e; i++) u32[i] = 0;
     return at;
   }
 
@@ -199,9 +347,9 @@ export class RequestEncoder {
   private str(slot: number, s: string): void {
     const n = s.length;
     if (n === 0) { this.ptr(slot, 0, 0); return; }
-    this.ensure(n * 3);
-    const bytes = this.bytes;
     const at = this.pos;
+    if (at + 3 * n > this.end) this.grow(at + 3 * n - this.end);
+    const bytes = this.bytes;
     let i = 0;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -211,102 +359,5 @@ export class RequestEncoder {
     const written = i === n ? n : utf8.encodeInto(s, bytes.subarray(at)).written;
     this.pos = at + written;
     this.ptr(slot, at, written);
-  }
-
-  /** Writes the zero value an absent optional field reads as: zero bytes, but a record needs its block. */
-  private zeroWriter(t: TypeDesc): (slot: number) => void {
-    if (t.t !== "record") return () => undefined; // reserve() already zeroed the slot
-    const fields = t.fields.map((f) => this.zeroWriter(f.type));
-    return (slot) => {
-      const at = this.reserve(fields.length * 8);
-      for (let i = 0; i < fields.length; i++) fields[i]!(at + 8 * i);
-      this.ptr(slot, at, 0);
-    };
-  }
-
-  /** The checking writer of a declared type at a nesting depth, as `conforms` would judge it. */
-  private writer(t: TypeDesc, depth: number): Writer {
-    if (depth > MAX_DEPTH) return () => false;
-    switch (t.t) {
-      case "number": return (slot, v) => {
-        if (typeof v !== "number" || !Number.isFinite(v)) return false;
-        this.f64[slot >> 3] = v;
-        return true;
-      };
-      case "bool": return (slot, v) => {
-        if (typeof v !== "boolean") return false;
-        this.ptr(slot, v ? 1 : 0, 0);
-        return true;
-      };
-      case "string": return (slot, v) => {
-        if (typeof v !== "string") return false;
-        this.str(slot, v);
-        return true;
-      };
-      case "enum": {
-        const values = new Set(t.values);
-        return (slot, v) => {
-          if (typeof v !== "string" || !values.has(v)) return false;
-          this.str(slot, v);
-          return true;
-        };
-      }
-      case "array": {
-        const elem = this.writer(t.elem, depth + 1);
-        const max = t.max;
-        return (slot, v) => {
-          if (!Array.isArray(v)) return false;
-          const n = v.length;
-          if (max !== null && n > max) return false;
-          const at = this.reserve(n * 8);
-          for (let i = 0; i < n; i++) {
-            const x: unknown = v[i];
-            // A hole (which `every` skips) stays a zero slot.
-            if (x === undefined && !(i in v)) continue;
-            if (!elem(at + 8 * i, x)) return false;
-          }
-          this.ptr(slot, at, n);
-          return true;
-        };
-      }
-      case "record": {
-        const index = new Map(t.fields.map((f, i) => [f.name, i]));
-        const names = t.fields.map((f) => f.name);
-        const required = t.fields.filter((f) => !f.optional).length;
-        const zeros = t.fields.map((f) => (f.optional ? this.zeroWriter(f.type) : null));
-        const fields = t.fields.map((f) => this.writer(f.type, depth + 1));
-        const n = fields.length;
-        // Which fields this call has seen, by a stamp per field: no allocation per request.
-        const seen = new Uint32Array(n);
-        let stamp = 0;
-        return (slot, v) => {
-          if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-          const o = v as Record<string, unknown>;
-          const at = this.reserve(n * 8);
-          const now = (stamp = (stamp + 1) >>> 0 || 1);
-          let present = 0, requiredPresent = 0;
-          // for-in with hasOwnProperty on its own key is a fast path in V8; inherited keys are not the request's.
-          let next = 0;
-          for (const k in o) {
-            if (!hasOwn.call(o, k)) continue;
-            // Requests usually list fields in declaration order: try the next one before the map.
-            const i = next < n && names[next] === k ? next : index.get(k);
-            if (i === undefined) return false;
-            next = i + 1;
-            if (!fields[i]!(at + 8 * i, o[k])) return false;
-            seen[i] = now;
-            present++;
-            if (zeros[i] === null) requiredPresent++;
-          }
-          if (requiredPresent !== required) return false;
-          if (present !== n) {
-            // Absent optional fields read as their zero value; reserve() zeroed all but records.
-            for (let i = 0; i < n; i++) if (seen[i] !== now) zeros[i]!(at + 8 * i);
-          }
-          this.ptr(slot, at, 0);
-          return true;
-        };
-      }
-    }
   }
 }

@@ -66,7 +66,7 @@ class WasmPolicy implements Policy {
     this.memory = ex.memory as WebAssembly.Memory;
     this.auditBase = (ex.audit_base as WebAssembly.Global).value as number;
     const reqBase = (ex.req_base as WebAssembly.Global).value as number;
-    this.encoder = new RequestEncoder(this.memory, reqBase, manifest);
+    this.encoder = new RequestEncoder(this.memory, reqBase, manifest, manifest.abi.agentReads);
   }
 
   decide(request: unknown): Decision {

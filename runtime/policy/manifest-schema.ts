@@ -1,6 +1,6 @@
 // The manifest arrives from disk or the network: parse it once, at the edge, into the typed Manifest.
 import { z } from "zod";
-import { SYSCALLS, type Manifest, type TypeDesc } from "./types.js";
+import { AGENT_READS, SYSCALLS, type Manifest, type TypeDesc } from "./types.js";
 
 const typeDesc: z.ZodType<TypeDesc> = z.lazy(() =>
   z.union([
@@ -33,7 +33,7 @@ export const manifestSchema = z.object({
   })),
   asserts: z.array(z.object({ target: z.string(), span })),
   costBound: z.object({ steps: z.number(), perSyscall: z.record(z.string(), z.number()) }),
-  abi: z.object({ version: z.literal(1), reqBase: z.number().int().nonnegative(), auditBase: z.number().int().nonnegative() }),
+  abi: z.object({ version: z.literal(1), reqBase: z.number().int().nonnegative(), auditBase: z.number().int().nonnegative(), agentReads: z.array(z.enum(AGENT_READS)).optional() }),
 });
 
 export function parseManifest(json: unknown): { ok: true; manifest: Manifest } | { ok: false; message: string } {

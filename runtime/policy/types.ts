@@ -88,7 +88,16 @@ export interface AbiDesc {
   reqBase: number;
   /** Address where the module writes the audit count, followed by the audit rule indices. */
   auditBase: number;
+  /**
+   * The agent header fields the module reads. The host checks every field of a request's agent but
+   * need not copy the others in (they read as empty). Absent: the host writes them all.
+   */
+  agentReads?: AgentRead[];
 }
+
+/** Agent header fields of docs/abi.md, as `AbiDesc.agentReads` names them. */
+export const AGENT_READS = ["id", "name", "role", "tenant", "labels"] as const;
+export type AgentRead = (typeof AGENT_READS)[number];
 
 /** Fixed args records of the built-in syscalls (fields in slot order). */
 export const BUILTIN_ARGS: Partial<Record<Syscall, TypeDesc>> = {
