@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { interpret } from "../../compiler/interpret.js";
 import { loadPolicy } from "./load.js";
+import type { Decision } from "./types.js";
 
 const SRC = `policy enc {
   on violation deny
@@ -77,5 +78,22 @@ describe("the request encoder", () => {
     const req = (role: string) => ({ agent: { role, labels: { team: "t1" } }, syscall: "fs.read", target: "/d/x" });
     expect(old.decide(req("clerk")).effect).toBe("allow");
     expect(old.decide(req("intern")).effect).toBe("deny");
+  });
+
+  it("fails closed on a decision made while a request is being read, instead of mixing the two", async () => {
+    const r = compile(`policy p { on violation deny\n tool pay({ amount: number })\n allow fs.read "/ok/**"\n allow tool pay when args.amount < 100 }`, { filename: "p.acp" });
+    const policy = await loadPolicy(r.wasm!, r.manifest!);
+    const inner: Decision[] = [];
+    const nested = (amount: number) => ({
+      agent: {}, syscall: "tool.call", target: "pay",
+      args: { get amount() { inner.push(policy.decide({ agent: {}, syscall: "fs.read", target: "/ok/x" })); return amount; } },
+    });
+    // Without the guard the nested fs.read's header stayed in memory and the 5000 transfer was allowed by its rule.
+    expect(policy.decide(nested(5000))).toEqual({ effect: "deny", rule: null, audit: [] });
+    expect(policy.decide(nested(50))).toEqual({ effect: "allow", rule: "p:4", audit: [] });
+    expect(inner).toEqual([{ effect: "deny", rule: null, audit: [] }, { effect: "deny", rule: null, audit: [] }]);
+    // A getter that throws is a violation too, and the policy decides normally afterwards.
+    expect(policy.decide({ agent: {}, syscall: "tool.call", target: "pay", args: { get amount(): number { throw new Error("boom"); } } }).effect).toBe("deny");
+    expect(policy.decide({ agent: {}, syscall: "fs.read", target: "/ok/x" })).toEqual({ effect: "allow", rule: "p:3", audit: [] });
   });
 });

@@ -69,13 +69,23 @@ class WasmPolicy implements Policy {
     this.encoder = new RequestEncoder(this.memory, reqBase, manifest, manifest.abi.agentReads);
   }
 
+  /** Set while a request is being read and decided: see decide(). */
+  private busy = false;
+
   decide(request: unknown): Decision {
+    // Reading the request can run the caller's code (a getter, a Proxy trap). Were that code to
+    // decide another request meanwhile, the two would be written over each other in linear memory
+    // and the outer one decided on a mix of both: the nested call fails closed instead.
+    if (this.busy) return this.violation();
     let packed: number;
+    this.busy = true;
     try {
       if (!this.encoder.encode(request)) return this.violation();
       packed = this.decideFn();
     } catch {
       return this.violation();
+    } finally {
+      this.busy = false;
     }
     const rank = packed & 15;
     const ruleIndex = (packed >>> 4) - 1;
