@@ -22,6 +22,7 @@ const CODES: ReadonlyMap<string, number> = new Map(Object.entries(SYSCALL_CODE))
 
 // Node kinds. `NEVER` stands for a type nested deeper than `conforms` looks: nothing conforms to it.
 const NUMBER = 0, STRING = 1, BOOL = 2, ENUM = 3, RECORD = 4, ARRAY = 5, NEVER = 6;
+const KIND: Readonly<Record<TypeDesc["t"], number>> = { number: NUMBER, string: STRING, bool: BOOL, enum: ENUM, record: RECORD, array: ARRAY };
 
 /**
  * One declared type, checked and written by `RequestEncoder.value`. Every node has every field,
@@ -33,7 +34,9 @@ class TypeNode {
   /** array: the element type and `max` (-1 for none). */
   elem: TypeNode | null = null;
   max = -1;
-  /** record: fields in declaration order, their types, and which are optional. */
+  /** record: true (an absent optional field of a record type still reads as a block of zero values),
+   * its fields in declaration order, their types, and which are optional. */
+  record = false;
   names: readonly string[] = [];
   index: ReadonlyMap<string, number> | null = null;
   kids: readonly TypeNode[] = [];
@@ -45,39 +48,31 @@ class TypeNode {
 
   constructor(readonly kind: number) {}
 
+  /** The node of `t` at nesting `depth`. Deeper than `conforms` looks, nothing conforms (NEVER), but
+   * a record keeps its fields, since an absent optional field still needs its zero block. */
   static of(t: TypeDesc, depth: number): TypeNode {
-    if (depth > MAX_DEPTH) return new TypeNode(NEVER);
+    const n = new TypeNode(depth > MAX_DEPTH ? NEVER : KIND[t.t]);
     switch (t.t) {
-      case "number": return new TypeNode(NUMBER);
-      case "string": return new TypeNode(STRING);
-      case "bool": return new TypeNode(BOOL);
-      case "enum": {
-        const n = new TypeNode(ENUM);
+      case "enum":
         n.values = new Set(t.values);
-        return n;
-      }
-      case "array": {
-        const n = new TypeNode(ARRAY);
+        break;
+      case "array":
         n.elem = TypeNode.of(t.elem, depth + 1);
         n.max = t.max ?? -1;
-        return n;
-      }
-      case "record": {
-        const n = new TypeNode(RECORD);
+        break;
+      case "record":
+        n.record = true;
         n.names = t.fields.map((f) => f.name);
         n.index = new Map(t.fields.map((f, i) => [f.name, i]));
         n.kids = t.fields.map((f) => TypeNode.of(f.type, depth + 1));
         n.optional = t.fields.map((f) => f.optional);
         n.required = t.fields.filter((f) => !f.optional).length;
         n.seen = new Uint32Array(t.fields.length);
-        return n;
-      }
+        break;
     }
+    return n;
   }
 }
-
-/** fs.write args: { size } (a finite number). */
-const FS_WRITE_ARGS = TypeNode.of({ t: "record", fields: [{ name: "size", optional: false, type: { t: "number" } }] }, 0);
 
 export class RequestEncoder {
   // Every slot is 8-aligned, so typed arrays address it directly; they are little endian because
@@ -274,7 +269,7 @@ export class RequestEncoder {
 
   /** The zero value an absent optional field reads as: zero bytes, but a record needs its block. */
   private zero(t: TypeNode, slot: number): void {
-    if (t.kind !== RECORD) return; // reserve() already zeroed the slot
+    if (!t.record) return; // reserve() already zeroed the slot
     const n = t.kids.length;
     const at = this.reserve(n * 8);
     for (let i = 0; i < n; i++) this.zero(t.kids[i]!, at + 8 * i);
