@@ -21,14 +21,14 @@ const SRC = `policy enc {
   @id("net") allow net.fetch "https://api.example/**" when args.method == "POST" and args.size < 10
 }`;
 
-const scalar = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("red", "blue", "", "é", "t1", "bad"), fc.integer({ min: -3, max: 12 }), fc.boolean(), fc.constant(null), fc.constant(Infinity));
+const scalar = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("red", "blue", "", "é", "t1", "bad", "p\ud800", "\udc00", "p😀"), fc.integer({ min: -3, max: 12 }), fc.boolean(), fc.constant(null), fc.constant(Infinity));
 const value = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(fc.constantFrom("name", "color", "meta", "n", "ok", "x", "tags", "items", "note", "flag", "extra"), tie("v"), { maxKeys: 4 })),
+  v: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("v"), { maxLength: 4 }), fc.sparseArray(tie("v"), { maxLength: 4 }), fc.dictionary(fc.constantFrom("name", "color", "meta", "n", "ok", "x", "tags", "items", "note", "flag", "extra"), tie("v"), { maxKeys: 4 })),
 })).v;
 const item = fc.record({ name: fc.oneof(fc.string({ maxLength: 3 }), value), color: fc.constantFrom("red", "blue", "green"), meta: fc.oneof(fc.record({ n: fc.integer({ min: 0, max: 9 }), ok: fc.boolean() }), value) }, { requiredKeys: ["name"] });
 const agent = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.record({
-  id: fc.oneof(fc.string({ maxLength: 3 }), fc.constant(7)), name: fc.constantFrom("p1", "q", "pé", ""),
-  labels: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom("team", "x"), fc.oneof(fc.constantFrom("t1", "t2"), value), { maxKeys: 2 }), value),
+  id: fc.oneof(fc.string({ maxLength: 3 }), fc.constant(7), fc.constant("\ud83d")), name: fc.constantFrom("p1", "q", "pé", "", "p\udfff"),
+  labels: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom("team", "x", "\ud800"), fc.oneof(fc.constantFrom("t1", "t2"), value), { maxKeys: 2 }), value),
 }, { requiredKeys: [] }));
 const request = fc.oneof(
   fc.record({ agent, syscall: fc.constant("tool.call"), target: fc.constantFrom("put", "nope"), args: fc.oneof(fc.record({ items: fc.array(item, { maxLength: 4 }), note: fc.oneof(fc.string(), value), flag: fc.oneof(fc.boolean(), value) }, { requiredKeys: ["items"] }), value) }),
@@ -95,5 +95,39 @@ describe("the request encoder", () => {
     // A getter that throws is a violation too, and the policy decides normally afterwards.
     expect(policy.decide({ agent: {}, syscall: "tool.call", target: "pay", args: { get amount(): number { throw new Error("boom"); } } }).effect).toBe("deny");
     expect(policy.decide({ agent: {}, syscall: "fs.read", target: "/ok/x" })).toEqual({ effect: "allow", rule: "p:3", audit: [] });
+  });
+
+  it("refuses what has no faithful binary form: lone surrogates, holes, hidden fields, giant requests", async () => {
+    const r = compile(`policy f { on violation deny
+      tool pay({ to: string, confirm: string, reviewers: string[] max 4, force?: bool })
+      deny tool pay when args.force
+      allow tool pay when args.to == args.confirm and agent.role == "clerk"
+      allow fs.read "/d/**" when agent.labels["team"] == "a" }`, { filename: "f.acp" });
+    const policy = await loadPolicy(r.wasm!, r.manifest!);
+    const both = (req: unknown) => {
+      const d = policy.decide(req);
+      expect(d, JSON.stringify(req)).toEqual(interpret(r.checked!, req));
+      return d.effect;
+    };
+    const pay = (args: Record<string, unknown>, agent: Record<string, unknown> = { role: "clerk" }) => ({ agent, syscall: "tool.call", target: "pay", args });
+    expect(both(pay({ to: "a😀", confirm: "a😀", reviewers: [] }))).toBe("allow");
+    // Two different lone surrogates both become U+FFFD in UTF-8: the module would have called them equal.
+    expect(both(pay({ to: "a\ud800", confirm: "a\udc00", reviewers: [] }))).toBe("deny");
+    expect(both(pay({ to: "a", confirm: "a", reviewers: ["\udfff"] }))).toBe("deny");
+    for (const agent of [{ role: "clerk", id: "\ud800" }, { role: "clerk", labels: { x: "\ud800" } }, { role: "clerk", labels: { "\udc00": "y" } }]) {
+      expect(both(pay({ to: "a", confirm: "a", reviewers: [] }, agent)), JSON.stringify(agent)).toBe("deny");
+    }
+    expect(both({ agent: { labels: { team: "a" } }, syscall: "fs.read", target: "/d/\ud800" })).toBe("deny");
+    expect(both({ agent: { labels: { team: "a" } }, syscall: "fs.read", target: "/d/x" })).toBe("allow");
+    // A hole is no string (the interpreter's quantifiers would skip it; the module would read a zero slot).
+    // eslint-disable-next-line no-sparse-arrays
+    expect(both(pay({ to: "a", confirm: "a", reviewers: ["b", , "c"] }))).toBe("deny");
+    // An own field that for-in does not see is still the request's: refused rather than read as absent.
+    const hidden = { to: "a", confirm: "a", reviewers: [] };
+    Object.defineProperty(hidden, "force", { value: true, enumerable: false });
+    expect(both(pay(hidden))).toBe("deny");
+    // Past 1 GiB of request the module's offsets would leave int32 range: refused before anything is copied.
+    expect(policy.decide(pay({ to: "x".repeat(400_000_000), confirm: "a", reviewers: [] }))).toEqual({ effect: "deny", rule: null, audit: [] });
+    expect(both(pay({ to: "a", confirm: "a", reviewers: [] }))).toBe("allow");
   });
 });

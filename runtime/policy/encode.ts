@@ -6,10 +6,13 @@
 // more than one target), and copies ASCII without TextEncoder.
 import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
+import { isWellFormed } from "./conforms.js";
 import type { PolicyShape } from "./prepare.js";
 import { AGENT_READS, SYSCALL_CODE, type AgentRead, type TypeDesc } from "./types.js";
 
 export const HEADER_SIZE = 72;
+/** A request is written below this address or not at all (a violation): offsets stay in int32 range. */
+const MAX_END = 2 ** 30;
 /** `conforms` gives up below this nesting depth; the type nodes agree. */
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
@@ -84,6 +87,8 @@ export class RequestEncoder {
   /** The next free byte, and the end of linear memory as last seen. */
   private pos = 0;
   private end = 0;
+  /** Set when a string written for this request had a lone surrogate (no UTF-8 form): a violation. */
+  private malformed = false;
   private readonly tools: Map<string, { index: number; type: TypeNode }>;
   private readonly pipes: Map<string, { index: number; type: TypeNode }>;
   /** Which agent fields the module reads; the others are checked but left empty. */
@@ -119,6 +124,7 @@ export class RequestEncoder {
     if (this.bytes.byteLength === 0) this.refresh();
     const R = this.reqBase;
     this.pos = R + HEADER_SIZE;
+    this.malformed = false;
     this.ensure(0);
     const u32 = this.u32;
     u32[R >> 2] = code;
@@ -149,7 +155,7 @@ export class RequestEncoder {
         ok = true;
         this.ptr(R + 56, 0, 0);
     }
-    if (!ok) return false;
+    if (!ok || this.malformed) return false;
     this.u32[(R + 4) >> 2] = index;
     this.pos = (this.pos + 7) & ~7;
     this.ensure(0);
@@ -172,10 +178,11 @@ export class RequestEncoder {
     const { id = "", name = "", role = "", tenant = "", labels } = o;
     if (typeof id !== "string" || typeof name !== "string" || typeof role !== "string" || typeof tenant !== "string") return false;
     const reads = this.reads;
-    this.str(R + 16, reads.id ? id : "");
-    this.str(R + 24, reads.name ? name : "");
-    this.str(R + 32, reads.role ? role : "");
-    this.str(R + 40, reads.tenant ? tenant : "");
+    // What is written is checked for lone surrogates as it is written; what is not, here.
+    if (reads.id) this.str(R + 16, id); else if (isWellFormed(id)) this.ptr(R + 16, 0, 0); else return false;
+    if (reads.name) this.str(R + 24, name); else if (isWellFormed(name)) this.ptr(R + 24, 0, 0); else return false;
+    if (reads.role) this.str(R + 32, role); else if (isWellFormed(role)) this.ptr(R + 32, 0, 0); else return false;
+    if (reads.tenant) this.str(R + 40, tenant); else if (isWellFormed(tenant)) this.ptr(R + 40, 0, 0); else return false;
     if (labels === undefined) { this.ptr(R + 48, 0, 0); return true; }
     if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return false;
     // Counted first with for-in (no key array is allocated; agents usually carry few labels or none).
@@ -183,7 +190,8 @@ export class RequestEncoder {
     let n = 0;
     for (const k in l) {
       if (!hasOwn.call(l, k)) continue;
-      if (typeof l[k] !== "string") return false;
+      const v = l[k];
+      if (typeof v !== "string" || !isWellFormed(v) || !isWellFormed(k)) return false;
       n++;
     }
     if (n === 0 || !reads.labels) { this.ptr(R + 48, 0, 0); return true; }
@@ -227,8 +235,8 @@ export class RequestEncoder {
         const elem = t.elem!;
         for (let i = 0; i < n; i++) {
           const x: unknown = v[i];
-          // A hole (which `every` skips) stays a zero slot.
-          if (x === undefined && !(i in v)) continue;
+          // A hole is no value of any type (conforms refuses it too).
+          if (x === undefined && !(i in v)) return false;
           if (!this.value(elem, at + 8 * i, x)) return false;
         }
         this.ptr(slot, at, n);
@@ -261,8 +269,15 @@ export class RequestEncoder {
       if (!t.optional[i]) requiredPresent++;
     }
     if (requiredPresent !== t.required) return false;
-    // Absent optional fields read as their zero value; reserve() zeroed all but records.
-    if (present !== n) for (let i = 0; i < n; i++) if (seen[i] !== now) this.zero(kids[i]!, at + 8 * i);
+    // Absent optional fields read as their zero value; reserve() zeroed all but records. A field
+    // for-in did not see but the object owns is non-enumerable: refused, as conforms does.
+    if (present !== n) {
+      for (let i = 0; i < n; i++) {
+        if (seen[i] === now) continue;
+        if (hasOwn.call(o, names[i]!)) return false;
+        this.zero(kids[i]!, at + 8 * i);
+      }
+    }
     this.ptr(slot, at, 0);
     return true;
   }
@@ -313,11 +328,14 @@ export class RequestEncoder {
 
   /** Makes room for n more bytes at `pos`. */
   private ensure(n: number): void {
-    if (this.pos + n > this.end) this.grow(this.pos + n - this.end);
+    if (this.pos + n > this.end) this.grow(this.pos + n);
   }
 
-  private grow(need: number): void {
-    this.memory.grow(Math.ceil(need / 65536) + 1);
+  /** Grows linear memory to hold everything below `end`; throws (decide() then decides the
+   * violation) for a request that would pass MAX_END. */
+  private grow(end: number): void {
+    if (end > MAX_END) throw new RangeError("the request is too large to decide");
+    this.memory.grow(Math.ceil((end - this.end) / 65536) + 1);
     this.refresh();
   }
 
@@ -325,7 +343,7 @@ export class RequestEncoder {
   private reserve(n: number): number {
     const at = (this.pos + 7) & ~7;
     this.pos = at + n;
-    if (this.pos > this.end) this.grow(this.pos - this.end);
+    if (this.pos > this.end) this.grow(this.pos);
     const u32 = this.u32;
     // n is a multiple of 8: zero it a word at a time.
     for (let i = at >> 2, e = (at + n) >> 2; i < e; i++) u32[i] = 0;
@@ -343,7 +361,7 @@ export class RequestEncoder {
     const n = s.length;
     if (n === 0) { this.ptr(slot, 0, 0); return; }
     const at = this.pos;
-    if (at + 3 * n > this.end) this.grow(at + 3 * n - this.end);
+    if (at + 3 * n > this.end) this.grow(at + 3 * n);
     const bytes = this.bytes;
     let i = 0;
     for (; i < n; i++) {
@@ -351,7 +369,11 @@ export class RequestEncoder {
       if (c >= 0x80) break;
       bytes[at + i] = c;
     }
-    const written = i === n ? n : utf8.encodeInto(s, bytes.subarray(at)).written;
+    let written = n;
+    if (i !== n) {
+      if (!isWellFormed(s)) this.malformed = true;
+      written = utf8.encodeInto(s, bytes.subarray(at)).written;
+    }
     this.pos = at + written;
     this.ptr(slot, at, written);
   }

@@ -2,7 +2,7 @@
 // or says why it is a violation without a rule (docs/reference.md, "Rules and decisions").
 import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
-import { conforms } from "./conforms.js";
+import { conforms, isWellFormed } from "./conforms.js";
 import { SYSCALL_CODE, type Syscall, type TypeDesc } from "./types.js";
 
 export interface PolicyShape {
@@ -38,8 +38,9 @@ export function prepareRequest(shape: PolicyShape, req: unknown): Prepared {
   }
   const target = r.target;
   if (typeof target !== "string") return fail("target is not a string");
+  if (!isWellFormed(target)) return fail("target has a lone surrogate");
   const agent = prepareAgent(r.agent);
-  if (!agent) return fail("agent fields and labels must be strings");
+  if (!agent) return fail("agent fields and labels must be strings, with no lone surrogate");
   const sc = syscall as Syscall;
   const args = r.args;
   switch (sc) {
@@ -55,7 +56,7 @@ export function prepareRequest(shape: PolicyShape, req: unknown): Prepared {
       const u = canonicalUrlTarget(target);
       if (!u) return fail(`non-canonical URL ${JSON.stringify(target)}`);
       const a = args as Record<string, unknown> | undefined;
-      if (!a || typeof a !== "object" || typeof a.method !== "string") return fail("net.fetch needs args.method");
+      if (!a || typeof a !== "object" || typeof a.method !== "string" || !isWellFormed(a.method)) return fail("net.fetch needs args.method");
       const size = a.size === undefined ? 0 : a.size;
       if (typeof size !== "number" || !Number.isFinite(size)) return fail("net.fetch args.size must be a number");
       return ok(sc, target, -1, agent, { method: a.method, host: u.host, port: u.port, path: u.path, size });
@@ -83,14 +84,14 @@ function prepareAgent(a: unknown): PreparedAgent | null {
   for (const f of AGENT_FIELDS) {
     const v = o[f];
     if (v === undefined) continue;
-    if (typeof v !== "string") return null;
+    if (typeof v !== "string" || !isWellFormed(v)) return null;
     out[f] = v;
   }
   if (o.labels !== undefined) {
     if (o.labels === null || typeof o.labels !== "object" || Array.isArray(o.labels)) return null;
     const labels: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(o.labels as Record<string, unknown>)) {
-      if (typeof v !== "string") return null;
+      if (typeof v !== "string" || !isWellFormed(v) || !isWellFormed(k)) return null;
       labels[k] = v;
     }
     out.labels = labels;
