@@ -85,7 +85,7 @@ const json = (v: unknown) => JSON.stringify(v);
  * decides on the full path, so a rule that lets one tenant reach another names both.
  */
 export function tenantOf(path: string, own: string): { tenant: string; path: string; cross: boolean } {
-  const m = /^\/tenants\/([^/]+)(\/.*)?$/.exec(path);
+  const m = /^\/tenants\/([^/]+)(\/.*)?$/s.exec(path);
   if (!m) return { tenant: own, path, cross: false };
   return { tenant: m[1]!, path: m[2] ?? "/", cross: m[1] !== own };
 }

@@ -56,6 +56,8 @@ describe("tenants", () => {
     ["a deny rule", "acme", "/tenants/globex/mem/working/secret.txt", "no-globex-working", "deny"],
     ["no rule at all", "acme", "/tenants/initech/mem/working/x", null, "kill"],
     ["a rule for another tenant", "initech", "/tenants/globex/mem/semantic/catalog.txt", null, "kill"],
+    // A line terminator in the rest of the path once hid the tenant prefix from the cross-tenant check.
+    ["a deny rule, with a newline in the path", "acme", "/tenants/globex/mem/working/a\nb", "no-globex-working", "deny"],
   ])("raise SIGTRUST → SIGKILL for cross-tenant access met by %s, not a mere EPERM", async (_why, tenant, path, rule, effect) => {
     const k = await kernel();
     const a = await k.spawn({ tenant, source: `export default async function main() {

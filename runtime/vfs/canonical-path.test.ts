@@ -24,7 +24,7 @@ function referenceCanonicalize(p: string): string | string[] {
   return bytes(c) > MAX_PATH_BYTES ? ["ENAMETOOLONG"] : c;
 }
 
-const seg = fc.constantFrom("", ".", "..", "a", "é", "\0", "...", ".a", "a.", "..a", "a..", "\t", "x".repeat(1500), "€".repeat(700));
+const seg = fc.constantFrom("", ".", "..", "a", "é", "\0", "...", ".a", "a.", "..a", "a..", "\t", "\n", "a\r", "\u2028", "\u2029", "x".repeat(1500), "€".repeat(700));
 const path = fc.tuple(fc.array(seg, { maxLength: 6 }), fc.boolean(), fc.boolean()).map(([segs, lead, trail]) => (lead ? "/" : "") + segs.join("/") + (trail ? "/" : ""));
 
 describe("canonical paths", () => {

@@ -3,7 +3,7 @@
 export const MAX_PATH_BYTES = 4096;
 
 /** What a canonical path never holds: an empty, `.` or `..` segment, a trailing slash, a NUL. */
-const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$|\0/;
+const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$|\0/s; // `s`: a trailing slash after a line terminator too
 /** Paths this long or shorter are within MAX_PATH_BYTES whatever they hold (3 UTF-8 bytes per UTF-16 unit at most). */
 const SURELY_SHORT = Math.floor(MAX_PATH_BYTES / 3);
 
