@@ -104,7 +104,7 @@ export const BOOTSTRAP_SOURCE = `(() => {
     log: (...parts) => {
       let text;
       try { text = stringify(parts.length === 1 ? parts[0] : parts); } catch (e) { text = '"(unserializable)"'; }
-      host("log\\n" + text);
+      if (host("log\\n" + text) === KILLED) { for (;;) {} }
     },
   });
   // An accessor, not a data property: QuickJS lets defineProperty replace a non-configurable data

@@ -40,6 +40,10 @@ export const JOBS_PER_TICK = 64;
  * time, where a tiny job is about 1 µs), so an agent reading in a loop gets no more of the CPU per
  * quantum than one computing. */
 export const JOBS_PER_ANSWER = 8;
+/** Characters of one host call charged as one tick. Copying a call out of QuickJS and handling it
+ * is host work QuickJS's ticks never see: a loop of `sys.log` with an 8 MB string used to hold the
+ * host for a minute between two ticks. 64 Ki characters take ~0.1–0.2 ms, about a tick. */
+export const CHARS_PER_TICK = 65_536;
 
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
@@ -120,6 +124,12 @@ export class Isolate implements VmHost {
   kill(): void {
     this.killed = true;
   }
+
+  /** @internal VmHost: a killed agent's calls are refused unread. */
+  get refusing(): boolean {
+    return this.killed;
+  }
+  readonly refusal = KILLED;
 
   /** Evaluates the agent's ES module (`sys` is already installed) and keeps its default export. */
   load(source: string, filename: string): RunOutcome {
@@ -233,6 +243,23 @@ export class Isolate implements VmHost {
     return this.inFlight;
   }
 
+  /** Characters of the calls still waiting for their outcome. */
+  pendingChars(): number {
+    return this.inFlightChars;
+  }
+  private inFlightChars = 0;
+
+  /** Charges host work on a call of `chars` characters to the slice and the agent's budget; false
+   * when that ended the agent (the caller returns KILLED). */
+  private chargeHostWork(chars: number): boolean {
+    const t = Math.floor(chars / CHARS_PER_TICK);
+    this.ticks += t;
+    this.sliceTicks += t;
+    if (this.sliceTicks > this.limits.sliceTicks || performance.now() - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return false; }
+    if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return false; }
+    return true;
+  }
+
   /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
   fromGuest(call: string): number | string | undefined {
     // The name ends at the first newline (JSON follows) or tab (a path follows, which may itself
@@ -243,10 +270,13 @@ export class Isolate implements VmHost {
     const name = end < 0 ? call : call.slice(0, end);
     const text = end < 0 ? undefined : call.slice(end + 1);
     if (this.killed) return KILLED;
+    if (call.length >= CHARS_PER_TICK && !this.chargeHostWork(call.length)) return KILLED;
     if (!isPath && name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (!isPath && name === "log") { this.host.log(text ?? "null"); return undefined; }
     const id = this.nextId++;
+    const chars = call.length;
     this.inFlight++;
+    this.inFlightChars += chars;
     let settled = false;
     /** While the host is still in the call: an answer now is returned with it. */
     let inCall = true;
@@ -255,6 +285,7 @@ export class Isolate implements VmHost {
       if (settled) return false;
       settled = true;
       this.inFlight--;
+      this.inFlightChars -= chars;
       if (inCall) { answer = outcome; return true; }
       if (!this.alive) return false;
       // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
@@ -270,7 +301,7 @@ export class Isolate implements VmHost {
     let verdict: "pending" | "killed";
     try { verdict = isPath ? this.host.syscall(name, undefined, reply, text) : this.host.syscall(name, text, reply); } finally { inCall = false; }
     if (verdict === "killed" || this.killed) {
-      if (!settled) { settled = true; this.inFlight--; }
+      if (!settled) { settled = true; this.inFlight--; this.inFlightChars -= chars; }
       return KILLED;
     }
     if (answer === null) return id;
@@ -326,6 +357,7 @@ export class Isolate implements VmHost {
     io.vm.end();
     this.io = null;
     this.inFlight = 0;
+    this.inFlightChars = 0;
     this.main = null;
     return { bytes: used ?? this.limits.memoryBytes, slot };
   }

@@ -24,6 +24,9 @@ export interface IsolateLimits {
   maxToolCalls: number;
   /** Log lines kept; later ones are counted, not recorded. */
   maxLogLines: number;
+  /** Characters of the calls an agent has waiting at once (a blocked pipe.send holds its message
+   * until a reader takes it): past this, the agent is killed (EQUOTA) rather than fill the host. */
+  inFlightBytes: number;
 }
 
 export const DEFAULT_LIMITS: IsolateLimits = {
@@ -36,4 +39,5 @@ export const DEFAULT_LIMITS: IsolateLimits = {
   maxSyscalls: 100_000,
   maxToolCalls: 10_000,
   maxLogLines: 1_000,
+  inFlightBytes: 64 * 1024 * 1024,
 };

@@ -133,6 +133,10 @@ export interface VmHost {
   onInterrupt(): boolean;
   /** The host entry, called by guest code with one string: a number, a string or nothing back. */
   fromGuest(text: string): number | string | undefined;
+  /** Once set, a call from guest code is answered with `refusal` without its string being read:
+   * a killed guest still running native code until its next tick costs the host nothing more. */
+  readonly refusing?: boolean;
+  readonly refusal?: number;
 }
 
 /** Interrupt and host-call callbacks for a runtime nobody uses any more: stop, answer nothing. */
@@ -221,6 +225,8 @@ export class Vm {
   callFunction(_ctx: Ptr, _self: Ptr, argc: number, argv: Ptr): Ptr {
     const f = this.e.ffi;
     try {
+      const host = this.host;
+      if (host?.refusing) return f.QTS_NewFloat64(this.ctx, host.refusal ?? 0);
       let text = "";
       if (argc > 0) {
         const s = f.QTS_GetString(this.ctx, f.QTS_ArgvGetJSValueConstPointer(argv, 0));

@@ -188,6 +188,11 @@ export class Agent {
       this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxSyscalls} syscalls`, code: "EQUOTA" });
       return "killed";
     }
+    // This call is already counted among the waiting ones.
+    if (this.isolate.pendingChars() > this.limits.inFlightBytes) {
+      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `had more than ${this.limits.inFlightBytes} characters of calls waiting at once`, code: "EQUOTA" });
+      return "killed";
+    }
     if (name === "tool.call" && ++this.toolCalls > this.limits.maxToolCalls) {
       this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxToolCalls} tool calls`, code: "EQUOTA" });
       return "killed";

@@ -93,12 +93,26 @@ describe("the host's event loop", () => {
 });
 
 describe("quotas", () => {
+  it("charges the host's work on a large call to the slice: a loop logging big strings ends within its budget", async () => {
+    let lines = 0;
+    const k = await kernel({ onLog: () => { lines++; } });
+    // Each call copies 2 MB out of QuickJS and through the host: ~30 ticks, which QuickJS's own
+    // counter never sees (the loop makes a few bytecode operations per call). Uncharged, all
+    // 2,000 calls ran in one slice (the first 1,000 logged); charged, the slice's 2,500 ticks end it.
+    const a = await k.spawn({ name: "logger", source: `export default async function main() { const s = "y".repeat(2e6); for (let i = 0; i < 2000; i++) sys.log(s); return "done"; }` });
+    expect(await a.wait()).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code: "EBUDGET" }, syscalls: 0 });
+    expect(lines).toBeGreaterThan(10);
+    expect(lines).toBeLessThan(200);
+  });
+
   const events = (k: Kernel, a: Agent) => k.recorder.records().filter((r) => r.kind === "agent" && (r as { agent: { id: string } }).agent.id === a.id);
 
   it.each([
     ["CPU ticks", { totalTicks: 500 }, `for (;;) { let x = 0; for (let j = 0; j < 1000; j++) x += j; await null; }`, "EBUDGET", /whole budget of 500 ticks/],
     ["syscalls", { maxSyscalls: 5 }, `for (;;) await sys.fs.read("/mem/working/none").catch(() => 0);`, "EQUOTA", /more than 5 syscalls/],
     ["tool calls", { maxToolCalls: 3 }, `for (;;) await sys.tool("ping", {});`, "EQUOTA", /more than 3 tool calls/],
+    // Calls that wait (writes start after the slice; a blocked pipe.send waits for a reader) hold their arguments on the host.
+    ["waiting calls' characters", { inFlightBytes: 4096 }, `const d = "x".repeat(1000); const ps = []; for (let i = 0; i < 10; i++) ps.push(sys.fs.write("/mem/working/f" + i, d)); await Promise.all(ps);`, "EQUOTA", /more than 4096 characters of calls waiting/],
   ])("ends the agent that exhausts its %s quota, and records which", async (_what, limits, body, code, message) => {
     const k = await kernel();
     const a = await k.spawn({ name: "greedy", source: `export default async function main() { ${body} }`, limits });
