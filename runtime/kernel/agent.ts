@@ -12,6 +12,12 @@ import type { Ack, FlightRecorder } from "../recorder/recorder.js";
 import type { RecordedAgent } from "../recorder/record.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RollbackReport } from "./kernel.js";
+import type { Runnable } from "./scheduler.js";
+
+/** Acknowledged syscalls whose effect and answer one scheduler slice runs at most, per tick of its
+ * quantum; and the wall time a slice of them may take, per tick (a tick is ~0.2 ms of guest time). */
+const ACKED_PER_TICK = 8;
+const ACKED_MS_PER_TICK = 0.2;
 
 /** What an agent needs from its kernel. */
 export interface AgentEnv {
@@ -19,8 +25,8 @@ export interface AgentEnv {
   services: Services;
   recorder: FlightRecorder;
   limits: RateLimits;
-  /** Queues the agent to run its guest jobs from the scheduler. */
-  schedule(agent: Agent): void;
+  /** Queues the agent (to run its guest jobs), or work of its, to run from the scheduler. */
+  schedule(work: Runnable): void;
   /** Called once, when the agent has ended and let go of its isolate (whose runtime, in `slot`,
    * still holds `bytes`). */
   onEnd(agent: Agent, slot: ModuleSlot, bytes: number): void;
@@ -305,8 +311,10 @@ export class Agent {
         try { out = t.call.now(this.env.services); } catch (e) { return finish(false, undefined, toSyscallError(e)); }
         if (out !== LATER) return finish(true, out);
       }
+      // Its completion record and answer run from the scheduler too: effects started together
+      // (reads sent before a namespace was ready) finish together.
       t.call.effect(this.env.services, this.effectCtx())
-        .then((payload) => finish(true, payload), (e) => finish(false, undefined, toSyscallError(e)));
+        .then((payload) => this.afterAck(() => finish(true, payload)), (e) => this.afterAck(() => finish(false, undefined, toSyscallError(e))));
     };
     const deny = (outcome: Violation["outcome"]) => {
       abandon(true);
@@ -327,8 +335,9 @@ export class Agent {
     // The recorder failed: fail closed, the effect never happens.
     const unrecorded = (e: unknown) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`));
     // Append before effect: nothing happens until the record is durable; a failed append fails closed.
+    // What follows the record runs from the scheduler, a slice at a time (see `acked`).
     if (!immediate) {
-      recorder.syscall(rec).then(proceed, unrecorded);
+      recorder.syscall(rec).then((ack) => this.afterAck(() => proceed(ack)), unrecorded);
       return "pending";
     }
     let ack: Ack;
@@ -343,6 +352,39 @@ export class Agent {
     if (this.state === "stopped") { this.held.push(f); return; }
     // An answer that went back with the call itself needs no turn: the guest is running.
     if (!f()) this.env.schedule(this);
+  }
+
+  /**
+   * Syscalls whose record is durable, waiting to run their effect and answer the guest, and
+   * effects that have finished, waiting to record that and answer. A group commit acknowledges its
+   * whole batch at once: run there, 4,000 reads of 1 MB each (the effect, the result's digest, the
+   * copy into the guest) held the host for 50 s in one stretch. From the scheduler they run a
+   * bounded portion per slice, in order, and other agents, timers and I/O get their turns between.
+   */
+  private readonly acked: ((() => void) | null)[] = [];
+  private ackedAt = 0;
+  private ackedRunner: Runnable | null = null;
+
+  private afterAck(f: () => void): void {
+    this.acked.push(f);
+    if (this.acked.length - this.ackedAt > 1) return; // already queued
+    const agent = this;
+    this.env.schedule(this.ackedRunner ??= { get priority() { return agent.priority; }, runSlice: (q) => this.runAcked(q) });
+  }
+
+  private runAcked(quantumTicks: number): boolean {
+    const start = performance.now();
+    const most = quantumTicks * ACKED_PER_TICK, ms = quantumTicks * ACKED_MS_PER_TICK;
+    for (let n = 0; this.ackedAt < this.acked.length;) {
+      const f = this.acked[this.ackedAt]!;
+      this.acked[this.ackedAt++] = null;
+      f();
+      if (++n >= most || performance.now() - start > ms) break;
+    }
+    if (this.ackedAt < this.acked.length) return true;
+    this.acked.length = 0;
+    this.ackedAt = 0;
+    return false;
   }
 
   /** Called by the scheduler: runs the guest's pending jobs for one quantum; true when more are waiting. */

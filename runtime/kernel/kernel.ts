@@ -130,6 +130,9 @@ export class KernelCore {
       return ns;
     };
     const fsNow = (tenant: string) => ready.get(tenant);
+    // The default tenant's namespace is made now, so that the first syscalls of the first agents
+    // can be answered without waiting for it (a namespace not yet made waits a scheduler turn).
+    void fs("");
     this.fsFor = fs;
     const checkpoint = async (agentId: string, tenant: string, label: string) => {
       const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };

@@ -1,5 +1,8 @@
 // Scheduling and quotas: agents share the kernel in tick-counted quanta, weighted by priority, and
 // every budget an agent can exhaust ends it with a record saying which.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "./create.js";
 import { kernelsFor } from "./test-kernel.js";
@@ -89,6 +92,28 @@ describe("the host's event loop", () => {
     expect(readsWhenTimerFired).toBeGreaterThan(0);
     expect(readsWhenTimerFired).toBeLessThan(20000);
     expect(await a.wait()).toMatchObject({ status: "exited", result: "done" });
+  });
+
+  it("runs what a group commit acknowledges a portion per turn: a burst of big reads does not hold the host in one stretch", async () => {
+    const k = await kernel({ recorder: { path: join(mkdtempSync(join(tmpdir(), "acp-burst-")), "flight.log") }, limits: { totalTicks: 1e9, memoryBytes: 256 << 20 } });
+    await k.vfs.write("/mem/working/big", "z".repeat(256 * 1024));
+    // Which event-loop turn each read's completion record was made in.
+    let turn = 0, done = false;
+    const tick = () => { turn++; if (!done) setImmediate(tick); };
+    tick();
+    const turns = new Set<number>();
+    const complete = k.recorder.complete.bind(k.recorder);
+    k.recorder.complete = (c) => { turns.add(turn); return complete(c); };
+    const a = await k.spawn({ name: "burst", source: `export default async function main() {
+      const ps = []; for (let i = 0; i < 300; i++) ps.push(sys.fs.read("/mem/working/big").then((s) => s.length));
+      return (await Promise.all(ps)).length;
+    }` });
+    const exit = await a.wait();
+    done = true;
+    expect(exit).toMatchObject({ status: "exited", result: 300 });
+    // All 300 records are durable in one commit; their effects and answers ran in one stretch
+    // (one or two turns) before, and now spread over many.
+    expect(turns.size).toBeGreaterThanOrEqual(5);
   });
 });
 
