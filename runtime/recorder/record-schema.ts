@@ -52,9 +52,13 @@ export function parseRecord(json: unknown): ParsedRecord {
 }
 
 const PLACEHOLDER = { seq: 0, ts: 0, prev: "0".repeat(64), hash: "0".repeat(64) };
+const CHAIN_MEMBERS = Object.keys(PLACEHOLDER);
 
 /** Checks a body before it is appended, so the recorder never writes a record its verifier would call malformed. */
 export function checkBody(body: RecordBody): { ok: true } | { ok: false; message: string } {
+  // The chain's own members are the recorder's to write: a body carrying `hash` came out as a line
+  // with two of them, acknowledged yet refused by verify.
+  for (const k of CHAIN_MEMBERS) if (Object.prototype.hasOwnProperty.call(body, k)) return { ok: false, message: `\`${k}\` is set by the recorder, not by the caller` };
   const p = parseRecord({ ...body, ...PLACEHOLDER });
   return p.ok ? { ok: true } : p;
 }

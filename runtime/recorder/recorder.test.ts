@@ -69,6 +69,8 @@ describe("FlightRecorder chain", () => {
     expect(await code(rec.syscall({ ...buy(1), decision: { effect: "maybe", rule: null, audit: [] } as never }))).toBe("EINVAL");
     expect(await code(rec.complete({ of: 99, ok: true, durationMs: 1 }))).toBe("EINVAL");
     expect(await code(rec.append({ kind: "close" } as never))).toBe("EINVAL");
+    // The chain's members are the recorder's: a body carrying one would be acknowledged, then refused by verify.
+    for (const k of ["hash", "prev", "seq", "ts"]) expect(await code(rec.append({ kind: "log", agent: { id: "a", name: "a", role: "", tenant: "", labels: {} }, text: "hi", [k]: k === "hash" || k === "prev" ? "f".repeat(64) : 1 } as never)), k).toBe("EINVAL");
     // What the verifier would call malformed is never written: here a completion without `of`.
     expect(await code(rec.append({ kind: "complete", ok: true, errno: null, durationMs: 1 } as never))).toBe("EINVAL");
     await rec.close();

@@ -45,4 +45,14 @@ describe("show", () => {
     expect(show(orphan)).toContain("#3  00:00:01.030  completes #2  ok 1.3ms");
     expect(showEntries(records).find((e) => e.record.seq === 7)?.completion).toMatchObject({ errno: "EPERM" });
   });
+
+  it("prints what an agent chose as one escaped column: no forged line, no terminal escape", async () => {
+    const rec = await FlightRecorder.open({ memory: true, now: () => 0 });
+    const agent = { ...PAYER, name: "pay\u001b[31mer" };
+    await rec.syscall({ agent, syscall: "tool.call", target: "x\n#99  00:00:00.000  payer(a1)  tool.call transfer  allow\u202e", args: {}, decision: { effect: "deny", rule: null, audit: [] }, policyHash: "ab".repeat(32) });
+    const lines = show(rec.records());
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('#1  00:00:00.000  "pay\\u001b[31mer"(a1)  tool.call "x\\n#99  00:00:00.000  payer(a1)  tool.call transfer  allow\\u202e"  deny  rule=-  no completion');
+    expect(lines.join("\n")).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+  });
 });

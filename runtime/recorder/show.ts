@@ -37,23 +37,23 @@ export function show(records: readonly FlightRecord[], opts: ShowOptions = {}): 
     const cols = [`#${r.seq}`, time(r.ts)];
     switch (r.kind) {
       case "syscall":
-        cols.push(who(r.agent), `${r.syscall} ${r.target}`, r.effect, `rule=${r.rule ?? "-"}`);
-        if (r.audit.length) cols.push(`audit=${r.audit.join(",")}`);
+        cols.push(who(r.agent), `${safe(r.syscall)} ${safe(r.target)}`, safe(r.effect), `rule=${r.rule === null ? "-" : safe(r.rule)}`);
+        if (r.audit.length) cols.push(`audit=${r.audit.map(safe).join(",")}`);
         cols.push(completion ? outcome(completion) : "no completion");
         if (r.argsTruncated) cols.push("(args over the size cap: digest only)");
         break;
       case "complete": cols.push(`completes #${r.of}`, outcome(r)); break;
-      case "signal": cols.push(who(r.agent), `signal ${r.signal}`, `from ${r.source}`); break;
-      case "review": cols.push(who(r.agent), `review ${r.syscall} ${r.target}`, r.verdict, ...(r.of !== undefined ? [`of #${r.of}`] : [])); break;
+      case "signal": cols.push(who(r.agent), `signal ${safe(r.signal)}`, `from ${safe(r.source)}`); break;
+      case "review": cols.push(who(r.agent), `review ${safe(r.syscall)} ${safe(r.target)}`, safe(r.verdict), ...(r.of !== undefined ? [`of #${r.of}`] : [])); break;
       case "log": cols.push(who(r.agent), `log ${JSON.stringify(r.text)}`); break;
-      case "agent": cols.push(who(r.agent), r.event, ...(r.detail && Object.keys(r.detail).length ? [JSON.stringify(r.detail)] : [])); break;
+      case "agent": cols.push(who(r.agent), safe(r.event), ...(r.detail && Object.keys(r.detail).length ? [JSON.stringify(r.detail)] : [])); break;
       case "open": {
-        const policy = r.policy ? `policy ${r.policy}${r.policyHash ? ` ${r.policyHash.slice(0, 12)}` : ""}` : "no policy named";
-        cols.push("open", policy, r.keyId ? `sealed every ${r.sealEvery} by key ${r.keyId}` : "unsealed");
+        const policy = r.policy ? `policy ${safe(r.policy)}${r.policyHash ? ` ${safe(r.policyHash.slice(0, 12))}` : ""}` : "no policy named";
+        cols.push("open", policy, r.keyId ? `sealed every ${r.sealEvery} by key ${safe(r.keyId)}` : "unsealed");
         if (r.recovered) cols.push(`(cut ${r.recovered.truncatedBytes} bytes of a partial record left by a crash)`);
         break;
       }
-      case "seal": cols.push("seal", `key=${r.keyId}`, `through #${r.through}`); break;
+      case "seal": cols.push("seal", `key=${safe(r.keyId)}`, `through #${r.through}`); break;
       case "close": cols.push("close"); break;
     }
     return cols.join("  ");
@@ -62,10 +62,16 @@ export function show(records: readonly FlightRecord[], opts: ShowOptions = {}): 
 
 const time = (ts: number): string => (Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString().slice(11, 23) : "??:??:??.???");
 
-const who = (a: RecordedAgent): string => `${a.name}(${a.id})`;
+const who = (a: RecordedAgent): string => `${safe(a.name)}(${safe(a.id)})`;
+
+/** Text an agent may have chosen (a target, a tool name, its own name), as one safe column: as it
+ * is when it is plain, else as a JSON string, so no line break, terminal escape or bidi control in
+ * a record can draw a line of its own or restyle the terminal. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const safe = (s: string): string => (UNSAFE.test(s) ? JSON.stringify(s).replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : s);
 
 function outcome(c: CompleteRecord): string {
-  return `${c.ok ? "ok" : (c.errno ?? "failed")} ${duration(c.durationMs)}`;
+  return `${c.ok ? "ok" : (c.errno === null ? "failed" : safe(c.errno))} ${duration(c.durationMs)}`;
 }
 
 function duration(ms: number): string {

@@ -43,7 +43,7 @@ export interface VerifyOptions {
   after?: { seq: number; hash: string };
 }
 
-export function checkChain(lines: readonly string[], tail: string, opts: VerifyOptions = {}): { result: VerifyResult; records: FlightRecord[] } {
+export function checkChain(lines: readonly string[], tail: string, opts: VerifyOptions = {}, unreadable?: FirstBad): { result: VerifyResult; records: FlightRecord[] } {
   const parsed = lines.map(parseLine);
   const linkable = parsed.map((p) => (p.ok && p.hashes ? p.record : null));
   const records: FlightRecord[] = [];
@@ -61,6 +61,7 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
     };
     return { result, records };
   };
+  if (unreadable) return done(unreadable);
 
   for (let i = 0; i < parsed.length; i++) {
     const p = parsed[i]!;
@@ -80,7 +81,15 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
     const prevKind = records.at(-1)?.kind ?? (opts.after ? "continued" : undefined);
     if ((prevKind === undefined || prevKind === "close") && r.kind !== "open") return bad("malformed", `#${r.seq} is a ${r.kind} record where a session must open`);
     if (r.kind === "complete" && r.of >= r.seq) return bad("malformed", `#${r.seq} completes #${r.of}, which is not before it`);
-    if (r.kind === "open") { sinceSeal = 0; sealEvery = opts.key && r.keyId === opts.key.id ? r.sealEvery : null; }
+    if (r.kind === "open") {
+      // With a key, every session must be sealed under it: the chain alone anyone can recompute, so
+      // a session that says it is unsealed (or sealed by another key) would vouch for nothing.
+      if (opts.key && (r.keyId !== opts.key.id || r.sealEvery === null)) {
+        return bad("bad-seal", `session #${r.seq} is ${r.keyId === null ? "not sealed" : `sealed by key \`${r.keyId}\``}, not by key \`${opts.key.id}\``);
+      }
+      sinceSeal = 0;
+      sealEvery = opts.key ? r.sealEvery : null;
+    }
     if (r.kind === "seal") {
       if (r.through !== r.seq - 1) return bad("malformed", `seal #${r.seq} claims to seal #${r.through}`);
       if (opts.key) {
@@ -111,7 +120,13 @@ type Line = { ok: true; record: FlightRecord; hashes: boolean; canonical: boolea
 function parseLine(text: string): Line {
   let json: unknown;
   try { json = JSON.parse(text); } catch { return { ok: false, message: "not JSON" }; }
-  const p = parseRecord(json);
-  if (!p.ok) return { ok: false, message: `not a record (${p.message})` };
-  return { ok: true, record: p.record, hashes: recomputeHash(p.record) === p.record.hash, canonical: canonicalJson(json) === text };
+  try {
+    const p = parseRecord(json);
+    if (!p.ok) return { ok: false, message: `not a record (${p.message})` };
+    return { ok: true, record: p.record, hashes: recomputeHash(p.record) === p.record.hash, canonical: canonicalJson(json) === text };
+  } catch (e) {
+    // A record nested deeper than the host's stack (no recorder writes one; args over the inline cap are a digest).
+    if (e instanceof RangeError) return { ok: false, message: "nested too deeply to check" };
+    throw e;
+  }
 }

@@ -179,4 +179,57 @@ describe("seals", () => {
       expect(r.firstBad?.message).toMatch(says);
     }
   });
+
+  it("refuse, under a key, a session that says it is unsealed or sealed by another key: a forger rewrites that too", async () => {
+    const path = await writeSampleLog(tempLog(), { key: KEY, sealEvery: 4 });
+    const lines = linesOf(path);
+    // Drop every seal, mark the session unsealed (or another key's), flip a decision, recompute the chain.
+    const flipped = lines.findIndex((l) => JSON.parse(l).kind === "syscall");
+    for (const open of [{ keyId: null, sealEvery: null }, { keyId: "k9", sealEvery: 1_000_000 }]) {
+      // Renumbered without the seals; completions follow the syscalls they complete.
+      const renumber = new Map<number, number>();
+      const kept = lines.filter((l) => JSON.parse(l).kind !== "seal").map((l, i) => {
+        const r = JSON.parse(l);
+        renumber.set(r.seq, i);
+        return i === 0 ? forge(l, open) : r.kind === "complete" ? forge(l, { of: renumber.get(r.of) }) : l;
+      });
+      const at = kept.findIndex((l) => l === lines[flipped]);
+      kept[at] = forge(kept[at]!, { effect: JSON.parse(kept[at]!).effect === "allow" ? "deny" : "allow" });
+      write(path, rechain(kept, 1)); // kept[0] was forged whole (it chains from the genesis hash)
+      expect(verify(path).firstBad).toBeNull(); // the chain alone is intact
+      const r = verify(path, { key: KEY });
+      expect(r.firstBad).toMatchObject({ seq: 0, reason: "bad-seal" });
+      expect(r.firstBad?.message).toMatch(/session #0 is (not sealed|sealed by key `k9`), not by key/);
+    }
+    // A sealed log with an unsealed session appended after its close is refused the same way.
+    const sealed = linesOf(await writeSampleLog(tempLog(), { key: KEY, sealEvery: 4 }));
+    const more = linesOf(await writeSampleLog(tempLog()));
+    write(path, rechain([...sealed, ...more], sealed.length));
+    expect(verify(path, { key: KEY }).firstBad).toMatchObject({ seq: sealed.length, reason: "bad-seal" });
+  });
+
+  it("read the bytes strictly: a changed invalid byte or an added BOM is not the same log", async () => {
+    const path = await writeSampleLog(tempLog());
+    const bytes = readFileSync(path);
+    expect(verify(path).ok).toBe(true);
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]));
+    expect(verify(path).ok).toBe(false);
+    const bad = Buffer.from(bytes);
+    bad[bad.indexOf(0x22)] = 0xff; // the first quote: not UTF-8 at all
+    writeFileSync(path, bad);
+    expect(verify(path).firstBad).toMatchObject({ line: 1, reason: "malformed", message: "the log is not valid UTF-8" });
+  });
+
+  it("call a record nested deeper than the stack malformed instead of failing", async () => {
+    const path = await writeSampleLog(tempLog());
+    const lines = linesOf(path);
+    const deep = "[".repeat(200_000) + "]".repeat(200_000);
+    const at = lines.findIndex((l) => JSON.parse(l).kind === "syscall");
+    // Free-form args (where the schema takes any JSON), so only canonicalizing it can overflow.
+    lines[at] = lines[at]!.replace(/"argsDigest":/, `"args":${deep},"argsDigest":`);
+    write(path, lines);
+    const r = verify(path);
+    expect(r.firstBad).toMatchObject({ line: at + 1, reason: "malformed" });
+    expect(r.records).toBe(at);
+  });
 });

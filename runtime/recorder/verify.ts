@@ -15,7 +15,15 @@ export function verify(source: LogSource, opts: VerifyOptions = {}): VerifyResul
 /** The verdict and the records it vouches for (those before the first bad one). */
 export function readLog(source: LogSource, opts: VerifyOptions = {}): { result: VerifyResult; records: FlightRecord[] } {
   if (Array.isArray(source)) return checkChain(source as readonly string[], "", opts);
-  const text = new TextDecoder().decode(typeof source === "string" ? readBytes(source) : (source as Uint8Array));
+  // Fatal and BOM-keeping: the default decoder drops a leading BOM and turns invalid bytes into
+  // U+FFFD, so a file whose bytes were changed could read as the same records.
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(typeof source === "string" ? readBytes(source) : (source as Uint8Array));
+  } catch (e) {
+    if (e instanceof RecorderError) throw e;
+    return checkChain([], "", opts, { seq: null, line: 1, reason: "malformed", message: "the log is not valid UTF-8" });
+  }
   const lines = text.split("\n");
   const tail = lines.pop()!;
   return checkChain(lines, tail, opts);
