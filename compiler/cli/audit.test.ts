@@ -136,6 +136,24 @@ describe("acpc audit replay", () => {
     });
   });
 
+  it("counts the policy's limits as the kernel did: the same policy changes nothing, a looser limit shows", async () => {
+    const d = dirname(tempLog());
+    const limited = (n: number) => `policy lim {\n  on violation deny\n  allow fs.write "/mem/working/**"\n  limit fs.write "/mem/working/**" ${n} per 1m\n}\n`;
+    writeFileSync(join(d, "two.acp"), limited(2));
+    writeFileSync(join(d, "three.acp"), limited(3));
+    writeFileSync(join(d, "agent.js"), `export default async function main() {
+      const out = [];
+      for (let i = 0; i < 4; i++) out.push(await sys.fs.write("/mem/working/f" + i, "x").then(() => "ok", (e) => e.code));
+      return out;
+    }`);
+    const recorded = await run(["run", "agent.js", "--policy", "two.acp", "--record", "flight.log", "--json"], d);
+    expect(JSON.parse(recorded.out.at(-1)!).result).toEqual(["ok", "ok", "EPERM", "EPERM"]);
+    const same = await run(["audit", "replay", "flight.log", "--policy", "two.acp"], d);
+    expect(same.out.at(-1)).toBe("4 syscall(s) replayed under policy lim: 0 would change");
+    const looser = await run(["audit", "replay", "flight.log", "--policy", "three.acp"], d);
+    expect(looser.out).toEqual([expect.stringMatching(/^#\d+  .*fs\.write \/mem\/working\/f2  deny rule=- -> allow rule=lim:3$/), "4 syscall(s) replayed under policy lim: 1 would change"]);
+  });
+
   it("exits 1 when the log does not verify, 2 when the policy does not compile", async () => {
     const d = await logDir();
     writeFileSync(join(d, "stricter.acp"), STRICTER);

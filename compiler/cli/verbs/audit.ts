@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { compile } from "../../compile.js";
 import { renderDiagnostic } from "../../diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
+import { RateLimits } from "../../../runtime/kernel/rate-limits.js";
 import type { FlightRecord } from "../../../runtime/recorder/record.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
 import { parseRecorderKey } from "../../../runtime/recorder/key.js";
@@ -93,16 +94,22 @@ interface Change {
   to: { effect: string; rule: string | null };
 }
 
-/** Re-decides every recorded syscall from its stored args; `limit`s are the kernel's and are not replayed. */
+/**
+ * Re-decides every recorded syscall from its stored args, in log order, with the policy's `limit`s
+ * counted as the kernel counts them (per agent, allowed calls only) at each record's time: a call
+ * the kernel refused for its rate is refused the same way, and a changed limit shows as a change.
+ */
 function replay(records: readonly FlightRecord[], policy: Policy): { replayed: number; changed: Change[]; notReplayable: number[] } {
   const changed: Change[] = [];
   const notReplayable: number[] = [];
+  const limits = new RateLimits(policy.manifest);
   let replayed = 0;
   for (const r of records) {
     if (r.kind !== "syscall") continue;
     if (r.argsTruncated) { notReplayable.push(r.seq); continue; }
     replayed++;
-    const d = policy.decide({ agent: r.agent, syscall: r.syscall, target: r.target, args: r.args });
+    let d: { effect: string; rule: string | null } = policy.decide({ agent: r.agent, syscall: r.syscall, target: r.target, args: r.args });
+    if (d.effect === "allow" && !limits.admit(r.agent.id, r.syscall, r.target, r.ts).ok) d = { effect: policy.manifest.onViolation, rule: null };
     if (d.effect === r.effect && d.rule === r.rule) continue;
     changed.push({
       seq: r.seq, agent: `${r.agent.name}(${r.agent.id})`, syscall: r.syscall, target: r.target,
