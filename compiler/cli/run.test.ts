@@ -46,6 +46,10 @@ describe("acpc run", () => {
     expect(bad.err.join("\n")).toContain("error[E0203]");
     expect((await run(["run", "throw.js"], d)).code).toBe(2);
     expect((await run(["run", "throw.js", "--policy", "p.acp", "--input", "{oops"], d)).code).toBe(2);
+    // A flight log that cannot be opened is a usage error with the reason, not an internal error.
+    const unrecordable = await run(["run", "throw.js", "--policy", "p.acp", "--record", "no/such/dir/f.log"], d);
+    expect(unrecordable.code).toBe(2);
+    expect(unrecordable.err.join("\n")).toMatch(/--record no\/such\/dir\/f\.log: .*EIO.*ENOENT/);
   });
 
   it("approves or rejects a stop-for-review as told by --review", async () => {

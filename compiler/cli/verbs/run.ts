@@ -8,6 +8,7 @@ import { compile } from "../../compile.js";
 import { renderDiagnostic } from "../../diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { Kernel } from "../../../runtime/kernel/create.js";
+import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
 import type { MountSpec } from "../../../runtime/kernel/create.js";
 import type { ToolSpec } from "../../../runtime/kernel/types.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
@@ -39,11 +40,18 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
   const record = args.flags.get("--record");
 
-  const kernel = await Kernel.create({
-    policy, tools, mounts,
-    recorder: typeof record === "string" ? { path: resolve(io.cwd, record) } : { memory: true },
-    onLog: (a, text) => { if (!json) io.err(`[${a.name}] ${text}`); },
-  });
+  let kernel: Kernel;
+  try {
+    kernel = await Kernel.create({
+      policy, tools, mounts,
+      recorder: typeof record === "string" ? { path: resolve(io.cwd, record) } : { memory: true },
+      onLog: (a, text) => { if (!json) io.err(`[${a.name}] ${text}`); },
+    });
+  } catch (e) {
+    // A flight log that cannot be opened: nothing ran, and the agent never will (fail closed).
+    if (e instanceof RecorderError) { io.err(`acpc run: --record ${record}: ${e.message}`); return EXIT.usage; }
+    throw e;
+  }
   const agent = await kernel.spawn({
     source, filename: agentFile, input,
     name: (args.flags.get("--name") as string | undefined) ?? "agent",
