@@ -66,7 +66,12 @@ export async function runCaseFile(path: string, opts: RunOptions = {}): Promise<
   const rendered = result.diagnostics.map((d) => renderDiagnostic(d, source)).join("\n");
 
   if (file.compileError) {
-    const ok = !result.wasm && rendered.includes(file.compileError);
+    // Matched against each error diagnostic itself (line:col, code, message, notes), not the rendered
+    // text: that holds the case file's path and a source line, which can contain the expected code
+    // whatever the compiler said.
+    const said = result.diagnostics.filter((d) => d.severity === "error")
+      .map((d) => [`${d.span.line}:${d.span.col}: error[${d.code}]: ${d.message}`, ...(d.notes ?? [])].join("\n"));
+    const ok = !result.wasm && said.some((t) => t.includes(file.compileError!));
     return [{ file: path, name: file.name, ok, message: ok ? undefined : result.wasm ? `compiled, but expected a compile error containing ${JSON.stringify(file.compileError)}` : `expected ${JSON.stringify(file.compileError)} in:\n${rendered}` }];
   }
   if (!result.wasm || !result.manifest || !result.checked) {

@@ -86,6 +86,18 @@ describe("acpc", () => {
     expect(bad.code).toBe(1);
   });
 
+  it("test matches compileError against what the compiler said, not the case file's name or source line", async () => {
+    const d = workdir();
+    // A syntax error (E0201), in files whose names and source hold the code they do not produce.
+    const file = (compileError: string) => JSON.stringify({ name: "guard", policy: "policy p {\n  alow spawn // E0601\n}\n", cases: [], compileError });
+    writeFileSync(join(d, "E0601-guard.json"), file("E0601"));
+    const wrong = await run(["test", "E0601-guard.json"], d);
+    expect(wrong.out.at(-1)).toBe("0 passed, 1 failed");
+    expect(wrong.code).toBe(1);
+    writeFileSync(join(d, "E0601-guard.json"), file("2:3"));
+    expect((await run(["test", "E0601-guard.json"], d)).out.at(-1)).toBe("1 passed, 0 failed");
+  });
+
   it("fmt --check fails on an unformatted file and fmt fixes it", async () => {
     const d = workdir();
     writeFileSync(join(d, "shop.acp"), POLICY.replace("  tool buy", "tool   buy"));
