@@ -154,6 +154,7 @@ function walk(e: IExpr, f: (e: IExpr) => void): void {
 
 /** The request space of one target: the agent and args leaves the conditions read, with candidates. */
 class Space {
+  /** Numeric constants the conditions hold (and their negations, for `-args.x < c`). */
   private readonly nums = new Set<number>([0]);
   private readonly strs = new Set<string>(["", "zz-other"]);
   private exact = true;
@@ -173,10 +174,10 @@ class Space {
     walk(e, (x) => {
       switch (x.op) {
         case "const":
-          if (typeof x.value === "number") for (const d of [0, -1, 1, -0.5, 0.5]) this.nums.add(x.value + d);
+          if (typeof x.value === "number") { this.nums.add(x.value); this.nums.add(-x.value); }
           if (typeof x.value === "string") this.strs.add(x.value);
           if (Array.isArray(x.value)) for (const v of x.value) {
-            if (typeof v === "number") { this.nums.add(v); this.nums.add(v + 0.5); }
+            if (typeof v === "number") { this.nums.add(v); this.nums.add(-v); }
             if (typeof v === "string") this.strs.add(v);
           }
           break;
@@ -199,10 +200,31 @@ class Space {
     });
   }
 
+  /**
+   * One number from every region the constants cut the line into: each constant, a point strictly
+   * between each two neighbours, and one beyond each end. A comparison of a field with a constant
+   * is the same anywhere in a region, so these cover every case. (Offsets of ±0.5 and ±1 around
+   * each constant did not: 999.99 < x < 1000 holds for none of them, and an allow there was
+   * "proved" never to happen.)
+   */
+  private numberRegions(): number[] {
+    const c = [...this.nums].filter((n) => Number.isFinite(n)).sort((a, b) => a - b);
+    const lo = c[0]!, hi = c.at(-1)!;
+    const out = [...c];
+    // Beyond the ends (requests carry finite numbers only; c - 1 is c itself for huge c).
+    if (lo > -Number.MAX_VALUE) out.push(lo - 1 < lo ? lo - 1 : -Number.MAX_VALUE);
+    if (hi < Number.MAX_VALUE) out.push(hi + 1 > hi ? hi + 1 : Number.MAX_VALUE);
+    for (let i = 0; i + 1 < c.length; i++) {
+      const mid = c[i]! / 2 + c[i + 1]! / 2; // halves first: no overflow between far-apart constants
+      if (mid > c[i]! && mid < c[i + 1]!) out.push(mid);
+    }
+    return out;
+  }
+
   private candidates(t: TypeDesc, optional: boolean, depth: number): unknown[] {
     const base = ((): unknown[] => {
       switch (t.t) {
-        case "number": return [...this.nums];
+        case "number": return this.numberRegions();
         case "string": return [...this.strs];
         case "bool": return [true, false];
         case "enum": return t.values;
