@@ -82,7 +82,8 @@ const json = (v: unknown) => JSON.stringify(v);
 /**
  * Where a canonical path lands: `/tenants/<t>/rest` is `/rest` in tenant t's namespace, the only
  * way to name another tenant's files; anything else is the agent's own namespace. The policy
- * decides on the full path, so a rule that lets one tenant reach another names both.
+ * decides on the full path, so a rule that lets one tenant reach another names both (and the
+ * agent's own tenant named that way is decided as the short path: see fsCall).
  */
 export function tenantOf(path: string, own: string): { tenant: string; path: string; cross: boolean } {
   const m = /^\/tenants\/([^/]+)(\/.*)?$/s.exec(path);
@@ -93,8 +94,11 @@ export function tenantOf(path: string, own: string): { tenant: string; path: str
 function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"] | undefined,
   run: (fs: FileSystem, path: string) => Promise<string | undefined>,
   now?: (fs: FileSystem, path: string) => string | undefined | typeof LATER): Call {
-  const path = target(a.path);
-  const where = tenantOf(path, agent.tenant ?? "");
+  const written = target(a.path);
+  const where = tenantOf(written, agent.tenant ?? "");
+  // `/tenants/<own>/x` is `/x` by another name: decided and recorded as `/x`, so that a rule on the
+  // short path (a deny, an `assert never`) cannot be walked around through the long one.
+  const path = where.cross ? written : where.path;
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
   return {
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),

@@ -17,8 +17,8 @@ const POLICY = `policy tenants {
   allow fs.read "/tenants/globex/mem/semantic/**" when agent.tenant == "acme"
   @id("no-globex-working")
   deny fs.read "/tenants/globex/mem/working/**"
-  // Addressing one's own namespace through /tenants is allowed like the plain path.
-  allow fs.read "/tenants/acme/mem/**" when agent.tenant == "acme"
+  // Addressing one's own namespace through /tenants is the plain path by another name.
+  deny fs.read "/mem/working/private/**"
 }`;
 
 const newKernel = kernelsFor(POLICY, "tenants.acp", { pipeTimeoutMs: 500 });
@@ -50,6 +50,12 @@ describe("tenants", () => {
       return await sys.fs.read("/tenants/acme/mem/working/a.txt");
     }` });
     expect(own).toMatchObject({ status: "exited", result: "mine" });
+    // ...decided and recorded as the plain path: a deny on it is not walked around through the long name.
+    const alias = await k.run({ tenant: "acme", source: `export default async function main() {
+      await sys.fs.write("/mem/working/private/k", "secret");
+      try { return await sys.fs.read("/tenants/acme/mem/working/private/k"); } catch (e) { return e.code; }
+    }` });
+    expect(alias).toMatchObject({ status: "exited", result: "EPERM", violations: [{ syscall: "fs.read", target: "/mem/working/private/k", effect: "deny" }] });
   });
 
   it.each([
