@@ -130,4 +130,19 @@ describe("the request encoder", () => {
     expect(policy.decide(pay({ to: "x".repeat(400_000_000), confirm: "a", reviewers: [] }))).toEqual({ effect: "deny", rule: null, audit: [] });
     expect(both(pay({ to: "a", confirm: "a", reviewers: [] }))).toBe("allow");
   });
+
+  it("gives args.host of an IPv6 URL without brackets, so ip(args.host) CIDR rules match it", async () => {
+    const r = compile(`policy n {
+      on violation deny
+      allow net.fetch "**"
+      @id("loop6") kill net.fetch "**" when ip(args.host).inCidr("::1/128") or ip(args.host).inCidr("::ffff:0:0/96")
+      @id("loop4") kill net.fetch "**" when ip(args.host).inCidr("127.0.0.0/8") }`, { filename: "n.acp" });
+    const policy = await loadPolicy(r.wasm!, r.manifest!);
+    const fetch = (target: string) => ({ agent: {}, syscall: "net.fetch", target, args: { method: "GET" } });
+    for (const [target, rule] of [["http://127.0.0.1:8123/a", "loop4"], ["http://[::1]:8124/e", "loop6"], ["http://[::ffff:7f00:1]:8123/b", "loop6"], ["http://[2001:db8::1]/x", "n:3"]] as const) {
+      const d = policy.decide(fetch(target));
+      expect(d, target).toEqual(interpret(r.checked!, fetch(target)));
+      expect(d.rule, target).toBe(rule);
+    }
+  });
 });
