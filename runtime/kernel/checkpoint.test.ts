@@ -83,6 +83,24 @@ describe("checkpoint and rollback", () => {
     expect(core.changes.get(a.id)).toEqual([{ tenant: "t", path: "/mem/working/after" }]);
   });
 
+  it("keep only the newest checkpoints of an agent: an agent checkpointing in a loop does not hold every snapshot", async () => {
+    const k = await kernel({ checkpointsKept: 3 });
+    const a = await k.spawn({ name: "looper", source: `export default async function main() {
+      const ids = [];
+      for (let i = 0; i < 10; i++) { await sys.fs.write("/mem/working/f", "version " + i); ids.push(await sys.checkpoint("c" + i)); }
+      return ids;
+    }` });
+    const ids = (await a.wait()).result as string[];
+    expect(ids).toHaveLength(10);
+    // The oldest seven are forgotten; the newest three still roll back.
+    await expect(k.rollback(a, ids[0]!)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(k.rollback(a, ids[6]!)).rejects.toMatchObject({ code: "ENOENT" });
+    const again = await k.rollback(a, ids[7]!);
+    expect(again.restoredFrom).toMatchObject({ checkpoint: ids[7] });
+    await again.wait();
+    await expect(kernel({ checkpointsKept: 0 })).rejects.toThrow(/checkpointsKept must be a whole number >= 1/);
+  });
+
   it("refuse a checkpoint of another agent", async () => {
     const k = await kernel();
     const { a } = await crashAfterBystander(k);

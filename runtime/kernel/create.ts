@@ -37,6 +37,8 @@ export interface KernelCreateOptions {
   onLog?(agent: Agent, text: string): void;
   /** Ended agents still listed by `list()`, `get()` and `status()`, newest kept (default 10,000). */
   keepEnded?: number;
+  /** Checkpoints kept per agent, newest (default 16); older ones are forgotten. */
+  checkpointsKept?: number;
 }
 
 export class Kernel {
@@ -65,7 +67,7 @@ export class Kernel {
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
       agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs, quantumTicks: o.quantumTicks,
-      keepEnded: o.keepEnded,
+      keepEnded: o.keepEnded, checkpointsKept: o.checkpointsKept,
     });
     return new Kernel(core, vfs, recorder);
   }

@@ -40,9 +40,13 @@ export interface KernelOptions {
   /** Ended agents `list()`, `get()` and `status()` still show, newest kept (default 10,000): a
    * kernel that runs for weeks does not keep every agent it ever ran. */
   keepEnded?: number;
+  /** Checkpoints kept per agent (and the agents that continue it after a rollback), newest first
+   * (default 16): taking one more forgets the oldest, whose snapshot then holds nothing alive. */
+  checkpointsKept?: number;
 }
 
 export const DEFAULT_KEEP_ENDED = 10_000;
+export const DEFAULT_CHECKPOINTS_KEPT = 16;
 const RECORDER_ERRORS_KEPT = 100;
 
 export function checkKeepEnded(n: number | undefined): void {
@@ -85,6 +89,8 @@ export class KernelCore {
   private readonly pool: IsolatePool;
   private readonly services: Services;
   private readonly checkpoints = new Map<string, Checkpoint>();
+  /** Per agent lineage: its checkpoints' ids, oldest first (at most checkpointsKept). */
+  private readonly checkpointsOf = new Map<string, string[]>();
   private checkpointSeq = 0;
   private readonly spawnSpecs = new Map<string, { spec: SpawnOptions; pipeline: boolean }>();
   /** Agents restarted by a rollback → the agent they continue (its checkpoints and changes are theirs). */
@@ -117,6 +123,8 @@ export class KernelCore {
   constructor(private readonly opts: KernelOptions) {
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
     checkKeepEnded(opts.keepEnded);
+    const kept = opts.checkpointsKept ?? DEFAULT_CHECKPOINTS_KEPT;
+    if (!(Number.isInteger(kept) && kept >= 1)) throw new RangeError(`checkpointsKept must be a whole number >= 1, not ${kept}`);
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
     const namespaces = new Map<string, Promise<FileSystem>>();
     /** Namespaces once they are ready: what a syscall that needs no I/O uses without waiting. */
@@ -153,6 +161,13 @@ export class KernelCore {
       const changeIndex = list.length;
       const id = `cp-${++this.checkpointSeq}`;
       this.checkpoints.set(id, { owner, tenant, label, snapshot: await snapshot, pipes, changeIndex });
+      // Snapshots share what did not change, but an agent that rewrites a big file between
+      // checkpoints made each one hold its own copy, for ever: 6,000 of them ran the host out of
+      // memory. Only the newest are kept.
+      let ids = this.checkpointsOf.get(owner);
+      if (!ids) this.checkpointsOf.set(owner, (ids = []));
+      ids.push(id);
+      while (ids.length > kept) this.checkpoints.delete(ids.shift()!);
       // The descriptor is written after the snapshot, so it is not inside it.
       const positions = Object.fromEntries([...pipes].map(([name, p]) => [name, { reader: p.reader, sender: p.sender, sendSeq: p.mark.sendSeq, readSeq: p.mark.readSeq }]));
       await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, label, at: new Date().toISOString(), pipes: positions }));
