@@ -45,6 +45,56 @@ async function crashAfterBystander(k: Kernel) {
   return { a, ns };
 }
 
+const shared = kernelsFor(`policy shared {
+  type Item = { n: number }
+  pipe jobs: producer -> consumer carries Item capacity 8
+  allow pipe.send jobs
+  allow pipe.recv jobs
+  allow fs.read "/mem/**"
+  allow fs.write "/mem/working/**"
+  allow checkpoint
+}`, "shared.acp", { pipeTimeoutMs: 300 });
+
+// Checkpoints, makes its pipe move, then waits for /mem/working/go and crashes; restarted, it returns.
+const ROLLED = (move: string) => `export default async function main() {
+  try { await sys.fs.read("/mem/working/restarted"); return "restarted"; } catch {}
+  await sys.checkpoint("c");
+  ${move}
+  for (;;) { try { await sys.fs.read("/mem/working/go"); break; } catch {} }
+  throw new Error("crashed");
+}`;
+
+describe("checkpoint and rollback, with other agents on the same pipe", () => {
+  it("withdraw only the rolled-back sender's messages: another sender's stay queued", async () => {
+    const k = await shared();
+    const a = await k.spawn({ name: "producer", source: ROLLED(`await sys.pipe.send("jobs", { n: 1 }); await sys.fs.write("/mem/working/sent", "1");`) });
+    while (!(await k.vfs.stat("/mem/working/sent"))) await new Promise((r) => setTimeout(r, 5));
+    expect(await k.run({ name: "helper", source: `export default async function main() { await sys.pipe.send("jobs", { n: 99 }); return "sent"; }` })).toMatchObject({ result: "sent" });
+    await k.vfs.write("/mem/working/go", "go");
+    await a.wait();
+    await k.vfs.write("/mem/working/restarted", "yes");
+    const again = await k.rollback(a, "cp-1");
+    expect(again.restoredFrom!.pipes).toEqual({ jobs: { withdrawn: 1, delivered: 0 } });
+    await again.wait();
+    // The helper's message was not withdrawn with the producer's.
+    expect(await k.run({ name: "consumer", source: `export default async function main() { return (await sys.pipe.recv("jobs")).n; }` })).toMatchObject({ result: 99 });
+  });
+
+  it("hand out again only what the rolled-back reader received: another reader's message is not delivered twice", async () => {
+    const k = await shared();
+    const r1 = await k.spawn({ name: "consumer", source: ROLLED(``) });
+    while (!(await k.vfs.stat("/state/checkpoints/cp-1.json"))) await new Promise((r) => setTimeout(r, 5));
+    await k.run({ name: "producer", source: `export default async function main() { await sys.pipe.send("jobs", { n: 42 }); }` });
+    expect(await k.run({ name: "consumer", source: `export default async function main() { return (await sys.pipe.recv("jobs")).n; }` })).toMatchObject({ result: 42 });
+    await k.vfs.write("/mem/working/go", "go");
+    await r1.wait();
+    await k.vfs.write("/mem/working/restarted", "yes");
+    const again = await k.rollback(r1, "cp-1");
+    expect(again.restoredFrom!.pipes).toEqual({ jobs: { redelivered: 0 } });
+    expect(await k.run({ name: "consumer", source: `export default async function main() { try { return (await sys.pipe.recv("jobs")).n; } catch (e) { return e.code; } }` })).toMatchObject({ result: "ETIMEDOUT" });
+  });
+});
+
 describe("checkpoint and rollback", () => {
   it("undo only the agent's own changes since the checkpoint, then restart it from its entry point", async () => {
     const k = await kernel();

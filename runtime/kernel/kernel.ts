@@ -318,8 +318,10 @@ export class KernelCore {
     for (const [name, p] of cp.pipes) {
       const pipe = this.pipes.get(cp.tenant, name)!;
       const r: RollbackReport["pipes"][string] = {};
-      if (p.reader) r.redelivered = pipe.rewind(p.mark);
-      if (p.sender) Object.assign(r, pipe.retract(p.mark));
+      // Only this agent's messages (sent or received by it, or by the agents it continues).
+      const ours = (id: string | undefined) => id !== undefined && (this.lineage.get(id) ?? id) === owner;
+      if (p.reader) r.redelivered = pipe.rewind(p.mark, ours);
+      if (p.sender) Object.assign(r, pipe.retract(p.mark, ours));
       report.pipes[name] = r;
     }
     this.opts.recorder.append({ kind: "log", agent: { id: agent.id, name: agent.name, tenant: agent.tenant, role: agent.info.role, labels: agent.info.labels },

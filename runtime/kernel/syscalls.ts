@@ -141,7 +141,7 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
       effect: async (s, ctx) => {
         const pipe = s.pipes.get(ctx.agent.tenant, name);
         if (!pipe) throw new SyscallError("ENOENT", `no pipe ${name}`);
-        await pipe.send(a.message, { timeoutMs: s.pipeTimeoutMs, signal: ctx.dead });
+        await pipe.send(a.message, { timeoutMs: s.pipeTimeoutMs, signal: ctx.dead, sender: ctx.agent.id });
         return undefined;
       },
     };
@@ -167,7 +167,7 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
         const pipe = s.pipes.get(ctx.agent.tenant, name);
         if (!pipe || closed) throw new SyscallError("EPIPE", `pipe ${name} is closed`);
         // Exactly the message the policy decided on, offered to this reader alone since the peek.
-        const message = pipe.take(seq);
+        const message = pipe.take(seq, ctx.agent.id);
         seq = undefined;
         return json(message);
       },

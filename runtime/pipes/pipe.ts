@@ -25,7 +25,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Who is reading (peek): messages this reader was refused are not offered to it again. */
   reader?: string;
+  /** Who is sending (send): a rollback of that sender withdraws its own messages only. */
+  sender?: string;
 }
+
+/** A queued or delivered message, with who sent it and (once taken) who received it. */
+interface Entry { seq: number; message: unknown; from?: string; to?: string }
 
 /** Delivered messages a pipe keeps at most for rollback, while checkpoints hold read positions. */
 export const RETAIN_DELIVERED = 1024;
@@ -51,7 +56,7 @@ interface Waiter<T> {
   cleanup(): void;
 }
 
-interface SendWaiter extends Waiter<void> { message: unknown }
+interface SendWaiter extends Waiter<void> { message: unknown; from?: string }
 interface RecvWaiter extends Waiter<PeekResult> { reader?: string }
 
 function copyJson(v: unknown): unknown {
@@ -66,13 +71,13 @@ export class Pipe {
   readonly capacity: number;
   readonly carries: TypeDesc | null;
 
-  private readonly queue: { seq: number; message: unknown }[] = [];
+  private readonly queue: Entry[] = [];
   /** Messages peeked by a receiver that has not taken or released them yet. */
   private readonly offered = new Set<number>();
   /** Per message: the readers whose delivery of it was refused. */
   private readonly refused = new Map<number, Set<string>>();
   /** Delivered messages kept for rollback while some checkpoint may rewind past them (oldest first). */
-  private readonly delivered: { seq: number; message: unknown }[] = [];
+  private readonly delivered: Entry[] = [];
   /** Checkpoints holding a read position: delivered messages from the lowest one on are kept. */
   private readonly pins = new Map<number, number>();
   private nextPin = 0;
@@ -112,10 +117,10 @@ export class Pipe {
     if (this.closedFlag) return Promise.reject(new SyscallError("EPIPE", `pipe ${this.name} is closed`));
     if (opts.signal?.aborted) return Promise.reject(agentEnded());
     if (this.senders.length === 0 && this.queue.length < this.capacity) {
-      this.enqueue(copy);
+      this.enqueue(copy, opts.sender);
       return Promise.resolve();
     }
-    return this.wait<void>(this.senders, opts, `send on pipe ${this.name}`, (w) => Object.assign(w, { message: copy }));
+    return this.wait<void>(this.senders, opts, `send on pipe ${this.name}`, (w) => Object.assign(w, { message: copy, from: opts.sender }));
   }
 
   /**
@@ -133,7 +138,7 @@ export class Pipe {
    * Removes and returns message `seq` (from peek), or without `seq` the head. EAGAIN when that
    * message is no longer queued (the pipe was rolled back meanwhile), or the pipe is empty.
    */
-  take(seq?: number): unknown {
+  take(seq?: number, reader?: string): unknown {
     const i = seq === undefined ? 0 : this.queue.findIndex((q) => q.seq === seq);
     const entry = this.queue[i];
     if (!entry) throw new SyscallError("EAGAIN", seq === undefined || this.queue.length === 0 ? `pipe ${this.name} is empty` : `pipe ${this.name}: message ${seq} is gone`);
@@ -142,6 +147,7 @@ export class Pipe {
     this.refused.delete(entry.seq);
     this.receivedCount++;
     if (this.pins.size > 0) {
+      entry.to = reader;
       this.delivered.push(entry);
       if (this.delivered.length > RETAIN_DELIVERED) this.evictedSeq = this.delivered.shift()!.seq;
     }
@@ -149,7 +155,7 @@ export class Pipe {
     while (this.queue.length < this.capacity && this.senders.length > 0) {
       const w = this.senders.shift()!;
       w.cleanup();
-      this.enqueue(w.message);
+      this.enqueue(w.message, w.from);
       w.resolve();
     }
     if (this.closedFlag && this.queue.length === 0) this.wakeReceivers();
@@ -204,12 +210,13 @@ export class Pipe {
    * Puts the messages delivered since `mark` back at the head, in order (the reader is rolled
    * back). Fails with ENOSPC when some of them are no longer kept. Returns how many came back.
    */
-  rewind(mark: PipeMark): number {
+  rewind(mark: PipeMark, received: (reader: string | undefined) => boolean = () => true): number {
     if (this.evictedSeq >= mark.readSeq) {
       throw new SyscallError("ENOSPC", `pipe ${this.name}: only the last ${RETAIN_DELIVERED} delivered messages are kept for rollback`);
     }
-    const back = this.delivered.filter((d) => d.seq >= mark.readSeq);
-    const kept = this.delivered.filter((d) => d.seq < mark.readSeq);
+    // Only what this reader received: another reader's messages were processed by that reader.
+    const back = this.delivered.filter((d) => d.seq >= mark.readSeq && received(d.to));
+    const kept = this.delivered.filter((d) => !(d.seq >= mark.readSeq && received(d.to)));
     this.delivered.length = 0;
     this.delivered.push(...kept);
     this.queue.unshift(...back);
@@ -224,11 +231,12 @@ export class Pipe {
    * will send them again), and reopens the pipe if it was open at the mark. Returns how many were
    * withdrawn and how many had already been delivered (those cannot be recalled).
    */
-  retract(mark: PipeMark): { withdrawn: number; delivered: number } {
+  retract(mark: PipeMark, sent: (sender: string | undefined) => boolean = () => true): { withdrawn: number; delivered: number } {
     const before = this.queue.length;
+    // Only this sender's messages: another sender was told its send succeeded.
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      const seq = this.queue[i]!.seq;
-      if (seq >= mark.sendSeq) { this.queue.splice(i, 1); this.offered.delete(seq); this.refused.delete(seq); }
+      const { seq, from } = this.queue[i]!;
+      if (seq >= mark.sendSeq && sent(from)) { this.queue.splice(i, 1); this.offered.delete(seq); this.refused.delete(seq); }
     }
     const withdrawn = before - this.queue.length;
     this.sentCount -= withdrawn;
@@ -238,13 +246,11 @@ export class Pipe {
     while (this.queue.length < this.capacity && this.senders.length > 0) {
       const w = this.senders.shift()!;
       w.cleanup();
-      this.enqueue(w.message);
+      this.enqueue(w.message, w.from);
       w.resolve();
     }
-    // Sent since the mark = sequence numbers issued since; minus those withdrawn (now or by an
-    // earlier rollback to the same mark) and those still queued.
-    const queued = this.queue.filter((q) => q.seq >= mark.sendSeq).length;
-    return { withdrawn, delivered: this.nextSeq - mark.sendSeq - (this.withdrawnTotal - mark.withdrawnBefore) - queued };
+    // This sender's messages since the mark that a reader already took (kept while the mark pins them).
+    return { withdrawn, delivered: this.delivered.filter((d) => d.seq >= mark.sendSeq && sent(d.from)).length };
   }
 
   stats(): PipeStats {
@@ -275,8 +281,8 @@ export class Pipe {
     return null;
   }
 
-  private enqueue(message: unknown): void {
-    this.queue.push({ seq: this.nextSeq++, message });
+  private enqueue(message: unknown, from?: string): void {
+    this.queue.push({ seq: this.nextSeq++, message, from });
     this.sentCount++;
     if (this.queue.length > this.high) this.high = this.queue.length;
     this.wakeReceivers();
