@@ -24,6 +24,7 @@ export const CODES = {
   E0120: "invalid number",
   E0121: "invalid duration",
   E0122: "more than one policy in a file",
+  E0130: "nested too deeply",
   // names and declarations
   E0201: "duplicate declaration",
   E0202: "unknown type",

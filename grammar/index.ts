@@ -3,6 +3,7 @@ import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToke
 import type { Policy, Span } from "./ast.js";
 import { compareDiagnostics, diag, hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { Junk, lex, tokenSpan } from "./lexer.js";
+import * as L from "./lexer.js";
 import { parser } from "./parser.js";
 import { policyToAst } from "./to-ast.js";
 
@@ -34,6 +35,10 @@ export function parse(source: string, file: string): ParseResult {
 
 export function parseDocument(source: string, file: string): ParsedDocument {
   const lexed = lex(source, file);
+  // The parser, the checker and the code generator recurse on nesting: past a bound, say so with a
+  // location instead of running out of stack (an internal error, exit 70).
+  const deep = tooDeep(lexed.tokens, file);
+  if (deep) return { policy: null, diagnostics: [...lexed.diagnostics, deep].sort(compareDiagnostics), tokens: lexed.tokens, comments: lexed.comments, items: [] };
   parser.load(lexed.tokens);
   const cst = parser.file();
   const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(source, file, lexed.diagnostics)];
@@ -120,4 +125,21 @@ function endOfSource(source: string, file: string): Span {
   const line = lines.length;
   const col = (lines[line - 1] ?? "").length + 1;
   return { file, line, col, endLine: line, endCol: col, offset: source.length, endOffset: source.length };
+}
+
+/** Brackets and unary operators nested deeper than this, or this many times more `and`/`or` in one condition, are refused. */
+const MAX_NESTING = 100, MAX_CHAIN = 500;
+
+function tooDeep(tokens: readonly IToken[], file: string): Diagnostic | null {
+  let depth = 0, unary = 0, chain = 0;
+  for (const t of tokens) {
+    if (tokenMatcher(t, L.LParen) || tokenMatcher(t, L.LBracket) || tokenMatcher(t, L.LCurly)) depth++;
+    else if (tokenMatcher(t, L.RParen) || tokenMatcher(t, L.RBracket) || tokenMatcher(t, L.RCurly)) depth = Math.max(0, depth - 1);
+    unary = tokenMatcher(t, L.Not) || tokenMatcher(t, L.Minus) ? unary + 1 : 0;
+    if (tokenMatcher(t, L.When)) chain = 0;
+    else if (tokenMatcher(t, L.And) || tokenMatcher(t, L.Or)) chain++;
+    if (depth > MAX_NESTING || unary > MAX_NESTING) return diag("E0130", `nested more than ${MAX_NESTING} levels deep: split the expression`, tokenSpan(t, file));
+    if (chain > MAX_CHAIN) return diag("E0130", `more than ${MAX_CHAIN} \`and\`/\`or\` in one condition: split the rule, or use \`in\` with a list`, tokenSpan(t, file));
+  }
+  return null;
 }

@@ -4,10 +4,9 @@
 import binaryen from "binaryen";
 import type { DataBuilder } from "../compiler/codegen/data.js";
 import type { WasmLib } from "../compiler/codegen/lib/names.js";
-import { compileGlob, compileRegex } from "./automata/compile.js";
 import { isPatternError } from "./automata/errors.js";
 import { inCidr, parseIp } from "./ip.js";
-import { oracleCidr, oracleRegExp, type PatternKind } from "./patterns.js";
+import { oracleCidr, oracleRegExp, patternDfa, type PatternKind } from "./patterns.js";
 
 /** What a lowering may use: the module, the support library, and the static data builder. */
 export interface LowerCtx {
@@ -39,7 +38,7 @@ const call = (c: LowerCtx, fn: string, ops: Ref[], ret: binaryen.Type) => c.m.ca
 
 /** Lays a literal glob or regex out as a DFA table, once per module. */
 function dfaAddr(c: LowerCtx, kind: "string" | "regex", src: string): number {
-  const d = kind === "regex" ? compileRegex(src) : compileGlob(src, "string");
+  const d = patternDfa(kind, src);
   if (isPatternError(d)) throw new TypeError(`unchecked pattern reached codegen: ${src}`);
   return c.data.dfa(d);
 }

@@ -2,6 +2,8 @@
 // the interpreter through pinned JS RegExps (the oracle) and by the module through DFAs.
 import { parseGlob, globRegexSource } from "./automata/glob.js";
 import { parseRegex, regexToJs } from "./automata/regex.js";
+import { compileGlob, compileRegex } from "./automata/compile.js";
+import type { Dfa } from "./automata/dfa.js";
 import type { PatternError } from "./automata/errors.js";
 import { parseCidr, type Cidr } from "./ip.js";
 
@@ -14,9 +16,26 @@ export function isPatternError(x: unknown): x is PatternError {
 /** Null when the pattern is valid, else the error to report. */
 export function checkPattern(kind: PatternKind, src: string): PatternError | null {
   if (kind === "cidr") return parseCidr(src) ? null : { code: "E0403", message: `invalid CIDR ${JSON.stringify(src)}`, offset: 0 };
-  if (kind === "regex") { const r = parseRegex(src); return isPatternError(r) ? r : null; }
-  const g = parseGlob(src, kind);
-  return isPatternError(g) ? g : null;
+  if (kind === "regex") { const r = parseRegex(src); if (isPatternError(r)) return r; }
+  else { const g = parseGlob(src, kind); if (isPatternError(g)) return g; }
+  // A pattern argument becomes an automaton of its own in the module: one over the state budget
+  // is reported here, at the literal, not thrown from code generation as an internal error.
+  if (kind === "regex" || kind === "string") { const d = patternDfa(kind, src); if (isPatternError(d)) return d; }
+  return null;
+}
+
+const dfaCache = new Map<string, Dfa | PatternError>();
+
+/** The automaton of a literal `matches`/`matchesRegex` pattern, built once for the check and the code generator. */
+export function patternDfa(kind: "string" | "regex", src: string): Dfa | PatternError {
+  const key = kind + "\0" + src;
+  let d = dfaCache.get(key);
+  if (d === undefined) {
+    if (dfaCache.size >= 256) dfaCache.clear(); // a long-lived compiler process keeps only recent ones
+    d = kind === "regex" ? compileRegex(src) : compileGlob(src, "string");
+    dfaCache.set(key, d);
+  }
+  return d;
 }
 
 const regexCache = new Map<string, RegExp>();
