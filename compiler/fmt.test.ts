@@ -45,9 +45,14 @@ function fmt(source: string): string {
   return r.output!;
 }
 
+/** The policy without positions, each rule under the id it decides with (`<policy>:<line>` when it
+ * has no @id and no other rule shares its line: those ids are refused anyway, E0205). */
 function ast(source: string): unknown {
   const { policy } = parse(source, "t.acp");
   expect(policy).not.toBeNull();
+  const onLine = new Map<number, number>();
+  for (const r of policy!.rules) if (r.id === null) onLine.set(r.span.line, (onLine.get(r.span.line) ?? 0) + 1);
+  for (const r of policy!.rules) if (r.id === null && onLine.get(r.span.line) === 1) r.id = `${policy!.name}:${r.span.line}`;
   return JSON.parse(JSON.stringify(policy, (k, v) => (k === "span" || k === "idSpan" ? undefined : v)));
 }
 
@@ -115,9 +120,11 @@ policy p { // after brace
 
   @id("r1")
   allow tool t when args.a.startsWith("x") and not (args.b in 1..10) or args.c[0] >= -1
+  @id("p:16")
   allow tool t
     // explain
     when any(x in xs: x == 1) /* inline */ and ip(args.a).inCidr("10.0.0.0/8")
+  @id("p:19")
   deny fs.read "/x/**" when agent.labels["team"] != "a" and args.max.length < 3
   limit tool * 10 per 30s
   pipe q: a -> b carries { x: string } capacity 4
@@ -135,7 +142,10 @@ policy p { // after brace
 
   it("formats an empty policy and a one-line policy", () => {
     expect(checkFormat("policy p {}")).toBe("policy p {\n}\n");
-    expect(checkFormat("policy p { allow spawn deny signal }")).toBe("policy p {\n  allow spawn\n  deny signal\n}\n");
+    // Two rules on one line share the id p:1, which the checker refuses (E0205); the layout gives each a line.
+    expect(fmt("policy p { allow spawn deny signal }")).toBe("policy p {\n  allow spawn\n  deny signal\n}\n");
+    // A rule the layout moves keeps the id of the line it was on.
+    expect(checkFormat("policy p {\n  allow spawn\n\n\n\n  deny signal\n}")).toBe('policy p {\n  allow spawn\n\n  @id("p:6")\n  deny signal\n}\n');
   });
 
   it("keeps comments in odd places", () => {

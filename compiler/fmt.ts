@@ -1,9 +1,11 @@
 // `acpc fmt`: the canonical layout of a .acp file. A token re-printer: it only changes the
-// whitespace between tokens and comments, so it cannot change what the policy means; the parse
-// is used for errors and to know where each item starts.
+// whitespace between tokens and comments, so it cannot change what the policy means (a rule
+// without @id that it moves is given its old line's id: see pinMovedIds); the parse is used for
+// errors and to know where each item starts.
 import { tokenMatcher, type IToken } from "chevrotain";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import { parseDocument } from "../grammar/index.js";
+import type { Policy } from "../grammar/ast.js";
 import * as T from "../grammar/lexer.js";
 
 export interface FormatResult {
@@ -93,7 +95,34 @@ export function format(source: string, file: string): FormatResult {
       if (el.tok === openBrace) justOpened = true;
     }
   });
-  return { output: out.trimEnd() + "\n", diagnostics: doc.diagnostics };
+  return { output: pinMovedIds(out.trimEnd() + "\n", doc.policy, file), diagnostics: doc.diagnostics };
+}
+
+/**
+ * A rule without `@id` is named by its line (`<policy>:<line>`, DESIGN.md), and the layout moves
+ * lines (blank lines folded, items split or joined): each such rule that the layout moved gets
+ * `@id("<policy>:<old line>")` on the line above it, so formatting never changes a decision's
+ * rule id (nor a case file that checks it). A second run finds nothing to pin.
+ */
+function pinMovedIds(output: string, before: Policy | null, file: string): string {
+  if (!before || before.rules.every((r) => r.id !== null)) return output;
+  const after = parseDocument(output, file).policy;
+  if (!after || after.rules.length !== before.rules.length) return output;
+  const lines = output.split("\n");
+  // Rules that shared a line shared its id, which the checker refuses (E0205): those are left to
+  // the layout, which gives each a line of its own.
+  const perLine = new Map<number, number>();
+  for (const r of before.rules) if (r.id === null) perLine.set(r.span.line, (perLine.get(r.span.line) ?? 0) + 1);
+  let inserted = 0;
+  before.rules.forEach((r, i) => {
+    if (r.id !== null || perLine.get(r.span.line)! > 1) return;
+    const at = after.rules[i]!.span.line + inserted; // 1-based line of the rule in `lines`
+    if (at === r.span.line) return;
+    const indent = /^ */.exec(lines[at - 1]!)![0];
+    lines.splice(at - 1, 0, `${indent}@id(${JSON.stringify(`${before.name}:${r.span.line}`)})`);
+    inserted++;
+  });
+  return lines.join("\n");
 }
 
 /** For each element, the first token after it. */
