@@ -86,6 +86,18 @@ describe("acpc", () => {
     expect(bad.code).toBe(1);
   });
 
+  it("eval --json reports a policy that does not compile as JSON; a file that is not UTF-8 is refused, not read with U+FFFD", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "bad.acp"), "policy p {\n  allow tool nope\n}\n");
+    const r = await run(["eval", "bad.acp", "--request", "{}", "--json"], d);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out.at(-1)!)).toMatchObject({ ok: false, file: "bad.acp", diagnostics: [{ code: "E0203", line: 2 }] });
+    writeFileSync(join(d, "latin1.acp"), Buffer.concat([Buffer.from('policy p {\n  allow fs.read "/d/'), Buffer.from([0xff, 0xfe]), Buffer.from('**"\n}\n')]));
+    const bytes = await run(["check", "latin1.acp"], d);
+    expect(bytes.code).toBe(2);
+    expect(bytes.err.join("\n")).toMatch(/not valid UTF-8 \(byte 31, line 2\)/);
+  });
+
   it("test matches compileError against what the compiler said, not the case file's name or source line", async () => {
     const d = workdir();
     // A syntax error (E0201), in files whose names and source hold the code they do not produce.

@@ -74,5 +74,22 @@ export function policyFiles(cwd: string, paths: string[]): string[] {
 }
 
 export function readText(path: string): string {
-  try { return readFileSync(path, "utf8"); } catch (e) { throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch (e) { throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  // Strict: invalid bytes would otherwise become U+FFFD, and a glob or string would silently say
+  // something else than the file does.
+  try { return new TextDecoder("utf-8", { fatal: true }).decode(bytes); } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw new UsageError(`cannot read ${path}: not valid UTF-8 (byte ${at}, line ${bytes.subarray(0, at).toString("latin1").split("\n").length})`);
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  const d = new TextDecoder("utf-8", { fatal: true });
+  let lo = 0, hi = b.length; // the longest valid prefix, by bisection
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try { d.decode(b.subarray(0, mid)); lo = mid; } catch { hi = mid - 1; }
+  }
+  return lo;
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../compile.js";
+import { jsonDiag } from "./compile.js";
 import { renderDiagnostic } from "../../diagnostics.js";
 import { interpret } from "../../interpret.js";
 import { loadPolicy, PolicyLoadError } from "../../../runtime/policy/load.js";
@@ -18,6 +19,7 @@ export async function evalVerb(argv: string[], io: Io): Promise<number> {
   let request: unknown;
   try { request = JSON.parse(reqText); } catch (e) { throw new UsageError(`--request is not JSON: ${(e as Error).message}`); }
   const engine = (args.flags.get("--engine") ?? "wasm") as string;
+  const json = args.flags.has("--json");
   if (engine !== "wasm" && engine !== "interpreter") throw new UsageError("--engine is wasm or interpreter");
   const path = resolve(io.cwd, file);
 
@@ -30,14 +32,22 @@ export async function evalVerb(argv: string[], io: Io): Promise<number> {
       io.out(JSON.stringify(policy.decide(request)));
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof PolicyLoadError) { io.err(`${file}: ${e.message}`); return EXIT.failed; }
+      if (e instanceof PolicyLoadError) {
+        if (json) io.out(JSON.stringify({ ok: false, file, error: { code: e.code, message: e.message } }));
+        else io.err(`${file}: ${e.message}`);
+        return EXIT.failed;
+      }
       throw e;
     }
   }
   const source = readText(path);
   const r = compile(source, { filename: file });
-  for (const d of r.diagnostics) if (d.severity === "error") io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
-  if (!r.wasm || !r.manifest || !r.checked) return EXIT.usage;
+  if (!r.wasm || !r.manifest || !r.checked) {
+    // --json: the diagnostics as `acpc compile --json` gives them, on stdout.
+    if (json) io.out(JSON.stringify({ ok: false, file, diagnostics: r.diagnostics.map(jsonDiag) }));
+    else for (const d of r.diagnostics) if (d.severity === "error") io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
+    return EXIT.usage;
+  }
   const decision = engine === "interpreter" ? interpret(r.checked, request) : (await loadPolicy(r.wasm, r.manifest)).decide(request);
   io.out(JSON.stringify(decision));
   return EXIT.ok;

@@ -14,7 +14,12 @@ export function inspectVerb(argv: string[], io: Io): number {
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(readFileSync(path)); } catch { throw new UsageError(`cannot read ${file}`); }
   let mod: WebAssembly.Module;
-  try { mod = new WebAssembly.Module(bytes); } catch (e) { io.err(`${file}: error[E1005]: not a WebAssembly module: ${(e as Error).message}`); return EXIT.failed; }
+  try { mod = new WebAssembly.Module(bytes); } catch (e) {
+    const message = `not a WebAssembly module: ${(e as Error).message}`;
+    if (args.flags.has("--json")) io.out(JSON.stringify({ ok: false, file, error: { code: "E1005", message } }));
+    else io.err(`${file}: error[E1005]: ${message}`);
+    return EXIT.failed;
+  }
   const imports = WebAssembly.Module.imports(mod);
   const exports = WebAssembly.Module.exports(mod);
   const mPath = (args.flags.get("--manifest") as string | undefined) ?? path.replace(/\.wasm$/, ".manifest.json");
