@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { parse } from "./index.js";
 import { lex } from "./lexer.js";
 import { format } from "../compiler/fmt.js";
+import type { Policy } from "./ast.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 
 const RUNS = Number(process.env.ACP_FUZZ_RUNS ?? 300);
@@ -48,8 +49,24 @@ function checkParse(source: string): void {
   expect(f.output === null).toBe(hasError);
   if (f.output !== null) {
     expect(format(f.output, "fuzz.acp").output).toBe(f.output);
-    expect(strip(parse(f.output, "fuzz.acp").policy)).toEqual(strip(r.policy));
+    // fmt may pin a moved rule's implicit id (`@id("<policy>:<old line>")`): compare ids as decided.
+    const shared = sharedLines(r.policy);
+    expect(strip(withIds(parse(f.output, "fuzz.acp").policy, shared))).toEqual(strip(withIds(r.policy, shared)));
   }
+}
+
+/** Rules (by index) without @id that share their line with another: their ids clash (E0205) and
+ * fmt gives each a line of its own, so their ids are not compared. */
+function sharedLines(p: Policy | null): Set<number> {
+  const onLine = new Map<number, number>();
+  for (const r of p?.rules ?? []) if (r.id === null) onLine.set(r.span.line, (onLine.get(r.span.line) ?? 0) + 1);
+  return new Set((p?.rules ?? []).flatMap((r, i) => (r.id === null && onLine.get(r.span.line)! > 1 ? [i] : [])));
+}
+
+/** Each rule's id as the checker gives it (its @id, or `<policy>:<line>`), but null for `skip`. */
+function withIds(p: Policy | null, skip: Set<number>): Policy | null {
+  if (!p) return p;
+  return { ...p, rules: p.rules.map((r, i) => ({ ...r, id: skip.has(i) ? null : r.id ?? `${p.name}:${r.span.line}` })) };
 }
 
 function strip(v: unknown): unknown {
