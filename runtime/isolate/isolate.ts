@@ -115,6 +115,11 @@ export class Isolate implements VmHost {
     if (this.killed) return true;
     this.ticks++;
     this.sliceTicks++;
+    return this.exhausted();
+  }
+
+  /** Ends the agent if its slice or its whole budget is spent; true when it did. */
+  private exhausted(): boolean {
     if (this.sliceTicks > this.limits.sliceTicks || performance.now() - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return true; }
     if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return true; }
     return false;
@@ -255,9 +260,7 @@ export class Isolate implements VmHost {
     const t = Math.floor(chars / CHARS_PER_TICK);
     this.ticks += t;
     this.sliceTicks += t;
-    if (this.sliceTicks > this.limits.sliceTicks || performance.now() - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return false; }
-    if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return false; }
-    return true;
+    return !this.exhausted();
   }
 
   /** @internal The host entry's handler: a call from guest code (see BOOTSTRAP for the protocol). */
