@@ -1,5 +1,6 @@
 // One agent: its isolate, its state, and the syscall gate it goes through. Every syscall is
 // decided by the policy and recorded before its effect; a kill stops the guest at once.
+import { setMaxListeners } from "node:events";
 import { Isolate, type Prepared, type Reply } from "../isolate/isolate.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { ModuleSlot } from "../isolate/pool.js";
@@ -70,6 +71,9 @@ export class Agent {
     private readonly env: AgentEnv,
     priority = 0,
   ) {
+    // Every waiting call (a blocked pipe.send, a tool) listens for the agent's end; how many may wait
+    // is bounded by the agent's quotas, not by Node's leak warning at eleven listeners.
+    setMaxListeners(0, this.dead.signal);
     this.priority = priority;
     this.isolate = new Isolate(slot, limits, {
       syscall: (name, args, reply, path) => this.onSyscall(name, args, reply, path),

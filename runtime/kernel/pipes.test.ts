@@ -53,4 +53,22 @@ describe("a pool of readers on one pipe", () => {
     expect(await k.run({ name: "worker", source: once, labels: { clearance: "no" } })).toMatchObject({ result: ["EPERM", 1], violations: [{ syscall: "pipe.recv", effect: "deny" }] });
     expect(await k.run({ name: "worker", source: once, labels: { clearance: "yes" } })).toMatchObject({ result: [0] });
   });
+
+  it("lets an agent have many sends waiting on a full pipe without Node warning of a listener leak", async () => {
+    const k = await kernel({ pipeTimeoutMs: 200 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const exit = await k.run({ name: "dispatcher", source: `export default async function main() {
+        const sends = []; for (let n = 0; n < 20; n++) sends.push(sys.pipe.send("jobs", { n, secret: false }).then(() => "ok", (e) => e.code));
+        return (await Promise.all(sends)).filter((r) => r === "ETIMEDOUT").length;
+      }` });
+      expect(exit).toMatchObject({ status: "exited", result: 16 }); // capacity 4: the other 16 waited, then timed out
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
