@@ -1,6 +1,6 @@
 // Operator controls from the command line: `acpc ctl` against a running kernel's control socket,
 // and against a flight log recorded by one.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -46,6 +46,7 @@ describe("acpc ctl against a running kernel", () => {
     const e = await kernel();
     const sock = join(dir, "a.sock");
     e.c = await e.k.serveControl(sock);
+    expect(statSync(sock).mode & 0o777).toBe(0o600); // only this user may talk to the kernel
     const payer = await e.k.spawn({ name: "payer", source: PAYER });
     await until(() => payer.pending() !== null);
     const list = await acpc("list", "--socket", sock);

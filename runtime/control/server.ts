@@ -77,7 +77,15 @@ export async function serveControl(kernel: Controllable, path: string): Promise<
       }
     });
   });
-  await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(path, () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // The socket file is made inside listen(), synchronously: made under a umask that leaves it
+    // 0600 from the start, no other user can connect in the moment before the chmod below.
+    // (A worker thread cannot set the umask; there the chmod alone applies.)
+    let old: number | null = null;
+    try { old = process.umask(0o177); } catch { old = null; }
+    try { server.listen(path, () => resolve()); } finally { if (old !== null) process.umask(old); }
+  });
   chmodSync(path, 0o600);
   return {
     path,
