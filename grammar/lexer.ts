@@ -4,6 +4,7 @@
 import { createToken, Lexer, tokenMatcher, type IToken, type TokenType } from "chevrotain";
 import type { Span } from "./ast.js";
 import { diag, type Diagnostic } from "../compiler/diagnostics.js";
+import { isWellFormed } from "../runtime/vfs/utf8.js";
 
 // ---------- categories ----------
 
@@ -353,12 +354,10 @@ function stringDiagnostics(t: IToken, file: string): Diagnostic[] {
   // A raw control character, or a \uD800–\uDFFF escape without its pair, has no UTF-8 form: the
   // module would compare U+FFFD where the interpreter compares the lone surrogate.
   if (/[\u0000-\u001f]/.test(t.image)) out.push(diag("E0103", "raw control character in string: write it as an escape (\\n, \\t, \\u0000, ...)", tokenSpan(t, file)));
-  else if (!isWellFormedText(JSON.parse(t.image) as string)) out.push(diag("E0103", "lone surrogate in string: a \\uD800–\\uDFFF escape must be half of a pair", tokenSpan(t, file)));
+  else if (!isWellFormed(JSON.parse(t.image) as string)) out.push(diag("E0103", "lone surrogate in string: a \\uD800–\\uDFFF escape must be half of a pair", tokenSpan(t, file)));
   return out;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
 
 /** Durations are only valid right after `per`, and only there; everything else must be a finite number. */
 function numberDiagnostic(t: IToken, prev: IToken | undefined, file: string): Diagnostic | null {

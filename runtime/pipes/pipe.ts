@@ -35,7 +35,7 @@ interface Entry { seq: number; message: unknown; from?: string; to?: string }
 /** Delivered messages a pipe keeps at most for rollback, while checkpoints hold read positions. */
 export const RETAIN_DELIVERED = 1024;
 
-export interface PipeMark { pin: number; sendSeq: number; readSeq: number; closed: boolean; withdrawnBefore: number }
+export interface PipeMark { pin: number; sendSeq: number; readSeq: number; closed: boolean }
 
 export type PeekResult = { message: unknown; seq: number } | { closed: true };
 
@@ -83,7 +83,6 @@ export class Pipe {
   private nextPin = 0;
   /** The newest delivered message dropped from `delivered` for want of room (-1: none). */
   private evictedSeq = -1;
-  private withdrawnTotal = 0;
   private readonly senders: SendWaiter[] = [];
   private readonly receivers: RecvWaiter[] = [];
   private nextSeq = 0;
@@ -196,7 +195,7 @@ export class Pipe {
     const pin = this.nextPin++;
     const readSeq = this.queue[0]?.seq ?? this.nextSeq;
     this.pins.set(pin, readSeq);
-    return { pin, sendSeq: this.nextSeq, readSeq, closed: this.closedFlag, withdrawnBefore: this.withdrawnTotal };
+    return { pin, sendSeq: this.nextSeq, readSeq, closed: this.closedFlag };
   }
 
   /** Lets go of a mark: delivered messages nobody can rewind to any more are dropped. */
@@ -240,7 +239,6 @@ export class Pipe {
     }
     const withdrawn = before - this.queue.length;
     this.sentCount -= withdrawn;
-    this.withdrawnTotal += withdrawn;
     if (!mark.closed) this.closedFlag = false;
     // Room was made: admit waiting senders.
     while (this.queue.length < this.capacity && this.senders.length > 0) {

@@ -1,17 +1,7 @@
 // Strict structural check of a JSON value against a declared type. Requests are checked before
 // any decision: an ill-typed request is a violation, so a decision never meets an ill-typed value.
+import { isWellFormed } from "../vfs/utf8.js";
 import type { TypeDesc } from "./types.js";
-
-const wellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * False for a string with a lone surrogate: it has no UTF-8 form (the module would see U+FFFD, so two
- * different strings could compare equal there). Such a string anywhere in a request is a violation.
- */
-export function isWellFormed(s: string): boolean {
-  return wellFormed ? wellFormed.call(s) : !LONE_SURROGATE.test(s);
-}
 
 const hasOwn = Object.prototype.hasOwnProperty, isEnumerable = Object.prototype.propertyIsEnumerable;
 
@@ -24,6 +14,7 @@ export function conforms(t: TypeDesc, v: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   switch (t.t) {
     case "number": return typeof v === "number" && Number.isFinite(v);
+    // A lone surrogate has no UTF-8 form: the module would see U+FFFD, where two different strings meet.
     case "string": return typeof v === "string" && isWellFormed(v);
     case "bool": return typeof v === "boolean";
     case "enum": return typeof v === "string" && t.values.includes(v);

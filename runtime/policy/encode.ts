@@ -6,7 +6,7 @@
 // more than one target), and copies ASCII without TextEncoder.
 import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
-import { isWellFormed } from "./conforms.js";
+import { isWellFormed } from "../vfs/utf8.js";
 import type { PolicyShape } from "./prepare.js";
 import { AGENT_READS, SYSCALL_CODE, type AgentRead, type TypeDesc } from "./types.js";
 

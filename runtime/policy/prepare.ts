@@ -2,7 +2,8 @@
 // or says why it is a violation without a rule (docs/reference.md, "Rules and decisions").
 import { isCanonicalPath } from "../vfs/canonical-path.js";
 import { canonicalUrlTarget } from "../net/canonical-url.js";
-import { conforms, isWellFormed } from "./conforms.js";
+import { isWellFormed } from "../vfs/utf8.js";
+import { conforms } from "./conforms.js";
 import { SYSCALL_CODE, type Syscall, type TypeDesc } from "./types.js";
 
 export interface PolicyShape {

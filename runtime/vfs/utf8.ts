@@ -4,6 +4,13 @@
 const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATES = /\p{Cs}/gu;
 
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/** False for a string with a lone surrogate (no UTF-8 form). */
+export function isWellFormed(s: string): boolean {
+  return nativeWellFormed ? nativeWellFormed.call(s) : !LONE_SURROGATE.test(s);
+}
+
 export function wellFormed(s: string): string {
   return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, "\uFFFD") : s;
 }
