@@ -103,7 +103,7 @@ export function renderDiagnostic(d: Diagnostic, source: string, opts: RenderOpti
   const c = opts.color ? ansi : plain;
   const { span } = d;
   const head = `${c.bold(`${span.file}:${span.line}:${span.col}:`)} ${d.severity === "error" ? c.red(`error[${d.code}]`) : c.yellow(`warning[${d.code}]`)}: ${c.bold(d.message)}`;
-  const lines = source.split(/\r?\n/);
+  const lines = source.split(/\r\n|\r|\n/); // as the lexer counts lines
   const text = lines[span.line - 1] ?? "";
   const gutter = String(span.line).length;
   const pad = " ".repeat(gutter);

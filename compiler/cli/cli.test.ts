@@ -67,6 +67,11 @@ describe("acpc", () => {
     expect(existsSync(join(d, "out/bad.wasm"))).toBe(false);
     const j = await run(["check", "bad.acp", "--json"], d);
     expect(JSON.parse(j.out.at(-1)!).results[0].diagnostics.map((x: { code: string }) => x.code)).toEqual(["E0303", "E0203"]);
+    // Old Mac line endings (CR alone) end lines for the lexer, and so for the frame.
+    writeFileSync(join(d, "cr.acp"), "policy bad {\r  tool t({ a: number })\r  allow tool t when args.b > 1\r}\r");
+    const cr = await run(["check", "cr.acp"], d);
+    expect(cr.err.join("\n")).toContain("cr.acp:3:21: error[E0303]");
+    expect(cr.err.join("\n")).toContain("3 |   allow tool t when args.b > 1\n  |                     ^");
   });
 
   it("test runs case files and ends with the summary line; exit 1 on a failure", async () => {
