@@ -10,7 +10,8 @@ export const KILLED = -1;
  * The bootstrap as written, and read: what `BOOTSTRAP` is made from.
  * Evaluated as a script; `__acp_host` is the host entry: one string, the call's name alone or the
  * name, a newline and the JSON of its arguments (JSON text holds no raw newline; a NUL would end the C string), or the name, a tab and a path for calls that take only a path; it returns the syscall's id (its outcome comes later, through settle), its outcome string when it was answered at once, KILLED, or nothing. The
- * script's value is the kernel's handle on the guest: `{ start, deliver, settle }`.
+ * script's value is the kernel's handle on the guest: `settle` and `deliver`, and the intrinsics the
+ * host starts main with and reads its outcome through (`parse`, `stringify`, `then`, `resolve`, `String`).
  */
 export const BOOTSTRAP_SOURCE = `(() => {
   "use strict";
@@ -19,7 +20,7 @@ export const BOOTSTRAP_SOURCE = `(() => {
   const KILLED = ${KILLED};
   const stringify = JSON.stringify, parse = JSON.parse;
   const then = Promise.prototype.then, freeze = Object.freeze, defineProperty = Object.defineProperty;
-  const ErrorCtor = Error, PromiseCtor = Promise, reflectApply = Reflect.apply;
+  const ErrorCtor = Error, PromiseCtor = Promise, StringCtor = String, reflectApply = Reflect.apply;
   // Reflect.apply with an array literal: no lookup of Function.prototype.call and no spread
   // through Array.prototype[Symbol.iterator], both of which agent code could replace.
   const apply2 = (f, self, a, b) => reflectApply(f, self, [a, b]);
@@ -111,21 +112,11 @@ export const BOOTSTRAP_SOURCE = `(() => {
   // property of the global object, but it keeps non-configurable accessors.
   defineProperty(globalThis, "sys", { get: () => sys, enumerable: false, configurable: false });
 
+  // What the host needs to run main and read its outcome, captured here before agent code runs
+  // (isolate.ts: main is started and its outcome read by the host, so none of that is compiled in
+  // every isolate).
   return freeze({
-    settle,
-    // Runs main(input) and reports the outcome through the host, as JSON made here, in the guest.
-    start(main, inputJson) {
-      const done = (v) => { let t; try { t = stringify(v); } catch (e) { t = undefined; } host("exit\\n" + stringify({ ok: true, result: t })); };
-      const fail = (e) => {
-        let info;
-        try { info = { name: String(e && e.name), message: String(e && e.message), code: e && typeof e.code === "string" ? e.code : null }; }
-        catch (x) { info = { name: "Error", message: "unreadable error", code: null }; }
-        host("exit\\n" + stringify({ ok: false, error: info }));
-      };
-      let p;
-      try { p = main(parse(inputJson)); } catch (e) { fail(e); return; }
-      apply2(then, new PromiseCtor((r) => r(p)), done, fail);
-    },
+    settle, parse, stringify, then, resolve: resolved, String: StringCtor,
     deliver(signal) {
       const h = handlers[signal];
       if (!h) return false;
@@ -135,6 +126,22 @@ export const BOOTSTRAP_SOURCE = `(() => {
     },
   });
 })()`;
+
+/**
+ * How a failed main's error is described: compiled in an agent's context the first time its main
+ * fails, and called with the bootstrap's String and JSON.stringify (it names no global, so agent
+ * code that replaced globals cannot change it). Reading `e.code` once: a getter could answer a
+ * string to a type check and something else to the read after it.
+ */
+export const ERROR_INFO = `(function (S, J) {
+  "use strict";
+  return function (e) {
+    let info;
+    try { const code = e && e.code; info = [S(e && e.name), S(e && e.message), typeof code === "string" ? code : null]; }
+    catch (x) { info = ["Error", "unreadable error", null]; }
+    return J(info);
+  };
+})`;
 
 /** What each isolate compiles: the source minified (esbuild, at development time; bootstrap.min.ts,
  * made by `npm run gen:bootstrap`, and held to the source by bootstrap.test.ts). QuickJS compiles

@@ -1,7 +1,7 @@
 // One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
 // owns it through this class (which reaches QuickJS only through its Vm, vm.ts) and ends it through
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
-import { BOOTSTRAP, KILLED } from "./bootstrap.js";
+import { BOOTSTRAP, ERROR_INFO, KILLED } from "./bootstrap.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./pool.js";
 import { engineOf, Vm, type Ptr, type VmHost } from "./vm.js";
@@ -18,7 +18,8 @@ export interface IsolateHost {
   /** A syscall from guest code: its arguments as JSON, or (`path` set) a call whose one argument is
    * that path, sent without JSON. Return "killed" to stop the guest right here, uncatchably. */
   syscall(name: string, argsJson: string | undefined, reply: Reply, path?: string): "pending" | "killed";
-  /** main() settled: `{ ok, result }` or `{ ok: false, error }` as JSON made in the guest. */
+  /** main() settled: `{ ok, result }` (result: the JSON of its value, made by the guest's
+   * JSON.stringify) or `{ ok: false, error: { name, message, code } }`. */
   exit(json: string): void;
   log(json: string): void;
   /** The budget ran out (the guest is being interrupted). */
@@ -56,9 +57,10 @@ export interface Prepared {
   vm: Vm;
   /** settle(id, text): how syscall outcomes reach the guest. */
   settle: Ptr;
-  /** start(main, inputJson) and deliver(signal). */
-  start: Ptr;
+  /** deliver(signal). */
   deliver: Ptr;
+  /** The bootstrap's value: the intrinsics it captured, which `start` reads when it runs main. */
+  boot: Ptr;
 }
 
 /** Makes a Prepared runtime in `slot` (throws if QuickJS fails; nothing of the agent runs here). */
@@ -71,9 +73,7 @@ export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryByt
     vm.free(boot.error);
     throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
   }
-  const p = { vm, settle: vm.getProp(boot.value, "settle"), start: vm.getProp(boot.value, "start"), deliver: vm.getProp(boot.value, "deliver") };
-  vm.free(boot.value);
-  return p;
+  return { vm, settle: vm.getProp(boot.value, "settle"), deliver: vm.getProp(boot.value, "deliver"), boot: boot.value };
 }
 
 export class Isolate implements VmHost {
@@ -162,17 +162,129 @@ export class Isolate implements VmHost {
 
   private main: Ptr | null = null;
 
-  /** Calls main(input) through the bootstrap, which reports the outcome with exit(). */
+  /**
+   * Runs main(input) and arranges for its outcome to reach the host's `exit`. Done from the host,
+   * with the intrinsics the bootstrap captured before any agent code ran, so that no isolate has to
+   * compile it (a cold spawn is mostly QuickJS compiling the bootstrap): main(input), then
+   * `then.call(Promise.resolve(result), notify, notify)` with a host notifier, which reads the
+   * promise's state when it settles.
+   */
   start(inputJson: string): RunOutcome {
-    const { vm, start } = this.io!;
-    const input = vm.newString(inputJson);
-    const r = this.guarded(() => vm.call(start, this.main!, input));
-    vm.free(input);
-    vm.free(this.main!);
+    const { vm, boot } = this.io!;
+    const main = this.main!;
     this.main = null;
-    if (!r.ok) return r.outcome;
-    vm.free(r.value);
+    this.sliceTicks = 0;
+    this.sliceStart = performance.now();
+    const held: Ptr[] = [main];
+    const get = (key: string): Ptr => { const v = vm.getProp(boot, key); held.push(v); return v; };
+    try {
+      const text = vm.newString(inputJson);
+      held.push(text);
+      const input = vm.call(get("parse"), text);
+      if (!input.ok) return this.failedCall(input.error);
+      held.push(input.value);
+      // A throw from main, or from reading what it returned, is main failing.
+      const returned = vm.call(main, input.value);
+      if (!returned.ok) return this.mainFailed(returned.error);
+      held.push(returned.value);
+      const outcome = vm.call(get("resolve"), returned.value);
+      if (!outcome.ok) return this.mainFailed(outcome.error);
+      this.outcome = outcome.value;
+      const notify = vm.newNotifier("exit");
+      held.push(notify);
+      const then = vm.callOn(get("then"), outcome.value, notify, notify);
+      if (!then.ok) return this.failedCall(then.error);
+      held.push(then.value);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) };
+    } finally {
+      for (const v of held) vm.free(v);
+    }
+  }
+
+  /** main's promise (or Promise.resolve of what it returned), until its outcome is reported. */
+  private outcome: Ptr | null = null;
+
+  /** @internal VmHost: main's promise settled; reported to the host as the JSON `exit` takes. */
+  notified(): void {
+    const p = this.outcome;
+    if (p === null || !this.io || this.killed) return;
+    const vm = this.io.vm;
+    const state = vm.promiseState(p);
+    if (state !== "fulfilled" && state !== "rejected") return;
+    this.outcome = null;
+    const value = vm.promiseResult(p);
+    vm.free(p);
+    if (state === "rejected") { this.mainFailed(value); return; }
+    let result: string | undefined;
+    const stringify = vm.getProp(this.io.boot, "stringify");
+    const r = vm.call(stringify, value);
+    vm.free(stringify);
+    vm.free(value);
+    if (r.ok) { result = vm.text(r.value); vm.free(r.value); } else vm.free(r.error);
+    this.report(JSON.stringify({ ok: true, result }));
+  }
+
+  /** Reports main's outcome now if its promise has settled and that was not reported yet: QuickJS
+   * drops a promise job it has no memory to queue, so the notifier may never be called. True when
+   * the agent has ended by it. */
+  reportSettled(): boolean {
+    if (this.outcome === null || !this.io || this.killed) return false;
+    const state = this.io.vm.promiseState(this.outcome);
+    if (state !== "fulfilled" && state !== "rejected") return false;
+    this.notified();
+    return true;
+  }
+
+  /** main threw or rejected with `error` (freed here): reported as a failed exit, unless the throw
+   * was the interrupt that is stopping the agent. */
+  private mainFailed(error: Ptr): RunOutcome {
+    if (this.killed) return this.failedCall(error);
+    const vm = this.io!.vm;
+    let info: { name: string; message: string; code: string | null } | null = null;
+    const describe = this.errorInfo();
+    const r = describe === null ? null : vm.call(describe, error);
+    vm.free(error);
+    if (r && !r.ok) {
+      vm.free(r.error);
+      if (this.killed) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
+    } else if (r) {
+      info = parseErrorInfo(vm.text(r.value));
+      vm.free(r.value);
+    }
+    this.report(JSON.stringify({ ok: false, error: info ?? { name: "Error", message: "unreadable error", code: null } }));
     return { ok: true };
+  }
+
+  /** The exit JSON to the host, its size charged like any call's (a huge result is host work). */
+  private report(json: string): void {
+    if (this.killed || (json.length >= CHARS_PER_TICK && !this.chargeHostWork(json.length))) return;
+    this.host.exit(json);
+  }
+
+  /** `(e) => JSON of [String(e && e.name), String(e && e.message), code or null]`, compiled the first
+   * time an agent fails (most never do), over the bootstrap's String and JSON.stringify. */
+  private errorInfo(): Ptr | null {
+    if (this.describer !== null) return this.describer;
+    const vm = this.io!.vm;
+    const made = vm.evalScript(ERROR_INFO, "acp:error-info");
+    if (!made.ok) { vm.free(made.error); return null; }
+    const S = vm.getProp(this.io!.boot, "String"), J = vm.getProp(this.io!.boot, "stringify");
+    const r = vm.call(made.value, S, J);
+    vm.free(S);
+    vm.free(J);
+    vm.free(made.value);
+    if (!r.ok) { vm.free(r.error); return null; }
+    return (this.describer = r.value);
+  }
+  private describer: Ptr | null = null;
+
+  /** A call the host made into the guest failed: what that means for the agent. */
+  private failedCall(error: Ptr): RunOutcome {
+    const message = this.describe(error);
+    this.io?.vm.free(error);
+    return { ok: false, kind: this.killed ? "interrupted" : "error", message };
   }
 
   /** Asks the guest's handler for a signal; false when it has none. */
@@ -274,7 +386,6 @@ export class Isolate implements VmHost {
     const text = end < 0 ? undefined : call.slice(end + 1);
     if (this.killed) return KILLED;
     if (call.length >= CHARS_PER_TICK && !this.chargeHostWork(call.length)) return KILLED;
-    if (!isPath && name === "exit") { this.host.exit(text ?? "{}"); return undefined; }
     if (!isPath && name === "log") { this.host.log(text ?? "null"); return undefined; }
     const id = this.nextId++;
     const chars = call.length;
@@ -362,6 +473,19 @@ export class Isolate implements VmHost {
     this.inFlight = 0;
     this.inFlightChars = 0;
     this.main = null;
+    this.outcome = null;
+    this.describer = null;
     return { bytes: used ?? this.limits.memoryBytes, slot };
   }
+}
+
+/** The error-info helper's answer, if it has the shape it makes (a `toJSON` agent code put on
+ * Array.prototype could change it, and only the agent's own report would suffer). */
+function parseErrorInfo(json: string | undefined): { name: string; message: string; code: string | null } | null {
+  if (json === undefined) return null;
+  let v: unknown;
+  try { v = JSON.parse(json); } catch { return null; }
+  if (!Array.isArray(v) || v.length !== 3) return null;
+  const [name, message, code] = v as unknown[];
+  return typeof name === "string" && typeof message === "string" && (code === null || typeof code === "string") ? { name, message, code } : null;
 }

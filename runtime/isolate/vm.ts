@@ -137,7 +137,12 @@ export interface VmHost {
    * a killed guest still running native code until its next tick costs the host nothing more. */
   readonly refusing?: boolean;
   readonly refusal?: number;
+  /** The guest called the function made by `newNotifier` (no arguments are read). */
+  notified?(): void;
 }
+
+/** Host-function ids: the host entry, and the notifier (see newNotifier). */
+const ENTRY_ID = 1, NOTIFIER_ID = 2;
 
 /** Interrupt and host-call callbacks for a runtime nobody uses any more: stop, answer nothing. */
 const ENDED = { shouldInterrupt: () => 1, freeHostRef: () => {}, callFunction: () => 0 };
@@ -165,7 +170,7 @@ export class Vm {
     // 0: QuickJS's own full set of intrinsics (JS_NewContext), as the library's default.
     this.ctx = f.QTS_NewContext(this.rt, 0);
     e.registry.setContextCallbacks(this.ctx, this);
-    const fn = box(f.QTS_NewFunction(this.ctx, entryName, 1, false, 1));
+    const fn = box(f.QTS_NewFunction(this.ctx, entryName, 1, false, ENTRY_ID));
     const global = box(f.QTS_GetGlobalObject(this.ctx));
     const key = this.newString(entryName);
     f.QTS_SetProp(this.ctx, global, key, fn);
@@ -222,10 +227,11 @@ export class Vm {
 
   /** @internal C → host: guest code called the host entry. Returns a fresh box (the C side frees
    * it) or 0 for undefined. */
-  callFunction(_ctx: Ptr, _self: Ptr, argc: number, argv: Ptr): Ptr {
+  callFunction(_ctx: Ptr, _self: Ptr, argc: number, argv: Ptr, id: number): Ptr {
     const f = this.e.ffi;
     try {
       const host = this.host;
+      if (id === NOTIFIER_ID) { if (!host?.refusing) host?.notified?.(); return 0; }
       if (host?.refusing) return f.QTS_NewFloat64(this.ctx, host.refusal ?? 0);
       let text = "";
       if (argc > 0) {
@@ -285,6 +291,11 @@ export class Vm {
 
   /** Calls `fn` with up to two arguments and `this` undefined. */
   call(fn: Ptr, a?: Ptr, b?: Ptr): Evaluated {
+    return this.callOn(fn, this.e.undef, a, b);
+  }
+
+  /** Calls `fn` with up to two arguments and `this` set to `self`. */
+  callOn(fn: Ptr, self: Ptr, a?: Ptr, b?: Ptr): Evaluated {
     const e = this.e;
     const argc = a === undefined ? 0 : b === undefined ? 1 : 2;
     // The C side copies argv into its own frame before running guest code, so the shared scratch
@@ -292,7 +303,7 @@ export class Vm {
     const u32 = words(e);
     if (a !== undefined) u32[e.scratch >> 2] = a;
     if (b !== undefined) u32[(e.scratch >> 2) + 1] = b;
-    return this.result(this.run(() => e.ffi.QTS_Call(this.ctx, fn, e.undef, argc, e.scratch)));
+    return this.result(this.run(() => e.ffi.QTS_Call(this.ctx, fn, self, argc, e.scratch)));
   }
 
   /** Calls `fn(n, text)`; false if it threw (or the text could not be made: a runtime over its limit). */
@@ -316,6 +327,22 @@ export class Vm {
     const v = this.e.ffi.QTS_NewString(this.ctx, p);
     em._free(p);
     return box(v);
+  }
+
+  /** A function that, called by guest code with any arguments, calls the host's `notified` and
+   * returns undefined. Made by QuickJS without compiling anything. */
+  newNotifier(name: string): Ptr {
+    return box(this.e.ffi.QTS_NewFunction(this.ctx, name, 0, false, NOTIFIER_ID));
+  }
+
+  /** A string value's text; undefined for anything that is not a string (nothing is converted). */
+  text(v: Ptr): string | undefined {
+    if (this.typeOf(v) !== "string") return undefined;
+    const f = this.e.ffi;
+    const p = f.QTS_GetString(this.ctx, v);
+    const t = this.e.em.UTF8ToString(p);
+    f.QTS_FreeCString(this.ctx, p);
+    return t;
   }
 
   typeOf(v: Ptr): string {

@@ -409,6 +409,8 @@ export class Agent {
   private settleCheck(): void {
     if (this.exitValue || this.state !== "running") return;
     if (this.isolate.pendingSyscalls() === 0 && this.inFlight === 0 && !this.isolate.hasPendingJobs() && !this.termTimer) {
+      // main did settle, but QuickJS, out of memory, dropped the job that would have said so.
+      if (this.isolate.reportSettled()) return;
       this.end("crashed", null, { name: "Deadlock", message: "main() is waiting on something that can never happen (no syscall is pending)", code: "EDEADLK" });
     }
   }

@@ -181,6 +181,26 @@ describe("kernel", () => {
     expect(await k.run({ source: `export default async function main() { return 42; }` })).toMatchObject({ status: "exited", result: 42 });
   });
 
+  it("reports main's outcome through what the bootstrap captured, whatever agent code replaced", async () => {
+    const k = await kernel();
+    const tamper = `JSON.stringify = () => '"forged"'; JSON.parse = () => "forged"; globalThis.String = () => "forged";
+      Promise.prototype.then = function () { return this; }; Promise.resolve = () => { throw new Error("forged"); };`;
+    const cases: [string, unknown, object][] = [
+      [`export default function main(n) { return n * 2; }`, 21, { status: "exited", result: 42 }],
+      [`export default function main() { throw new RangeError("sync"); }`, null, { status: "crashed", error: { name: "RangeError", message: "sync", code: null } }],
+      [`export default function main() { return { then(r) { r(7); } }; }`, null, { status: "exited", result: 7 }],
+      [`export default async function main(x) { ${tamper} return { got: x }; }`, { a: [1] }, { status: "exited", result: { got: { a: [1] } } }],
+      [`export default async function main() { ${tamper} const e = new Error("m"); e.code = "EX"; throw e; }`, null, { status: "crashed", error: { name: "Error", message: "m", code: "EX" } }],
+      [`export default function main() { const e = new Error("m"); let n = 0; Object.defineProperty(e, "code", { get: () => (n++ === 0 ? "ECODE" : {}) }); throw e; }`, null, { status: "crashed", error: { code: "ECODE" } }],
+      [`export default function main() { throw { get name() { throw 1; } }; }`, null, { status: "crashed", error: { name: "Error", message: "unreadable error", code: null } }],
+      [`export default function main() { throw 0; }`, null, { status: "crashed", error: { name: "0", message: "0", code: null } }],
+      [`export default function main() { const p = Promise.resolve(1); Object.defineProperty(p, "constructor", { get() { throw new TypeError("no"); } }); return p; }`, null, { status: "crashed", error: { name: "TypeError", message: "no" } }],
+      [`export default async function main() { return () => 1; }`, null, { status: "exited", result: null }],
+    ];
+    const exits = await Promise.all(cases.map(([source, input]) => k.run({ source, input })));
+    exits.forEach((e, i) => expect(e, cases[i]![0]).toMatchObject(cases[i]![2]));
+  });
+
   it("checkpoints an agent's file system and rolls it back, restarting the agent from its entry point", async () => {
     const k = await kernel();
     const src = `export default async function main() {
