@@ -50,6 +50,12 @@ describe("acpc run", () => {
     const unrecordable = await run(["run", "throw.js", "--policy", "p.acp", "--record", "no/such/dir/f.log"], d);
     expect(unrecordable.code).toBe(2);
     expect(unrecordable.err.join("\n")).toMatch(/--record no\/such\/dir\/f\.log: .*EIO.*ENOENT/);
+    // So is a --mount the kernel refuses: a point that is not canonical or is the kernel's own, a file.
+    for (const m of ["/mem/x/=.", "mem/x=.", "/tools=.", "/policy/x=.", "/mem/x=p.acp"]) {
+      const refused = await run(["run", "throw.js", "--policy", "p.acp", "--mount", m], d);
+      expect(refused.code, m).toBe(2);
+      expect(refused.err.join("\n"), m).toContain(`--mount ${m.slice(0, m.indexOf("="))}: E`);
+    }
   });
 
   it("approves or rejects a stop-for-review as told by --review", async () => {

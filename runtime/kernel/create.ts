@@ -57,7 +57,10 @@ export class Kernel {
     const policyFiles: Record<string, string> = { "manifest.json": JSON.stringify(m, null, 2) };
     if (o.policySource !== undefined) policyFiles[`${m.policy}.acp`] = o.policySource;
     // Memory mounts are per tenant; host-directory and custom mounts are the embedder's, shared as given.
-    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts }));
+    // A relative host directory resolves against the cwd of this call, not of a tenant's first syscall.
+    // (An edge worker has no process, and no host directories either.)
+    const baseDir = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
+    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts, baseDir }));
     const vfs = await namespace();
     const rec = o.recorder ?? { memory: true };
     const policy = { name: m.policy, hash: m.sourceSha256 };

@@ -1,5 +1,5 @@
 // The kernel end to end: real QuickJS isolates, a real compiled policy, the real VFS and recorder.
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryObjects } from "node:v8";
@@ -302,6 +302,28 @@ describe("kernel", () => {
     expect(exit).toMatchObject({ status: "killed", signal: "SIGPOLICY", violations: [{ target: "/etc/passwd" }] });
     const ok = await k.run({ source: `export default async function main() { return await sys.fs.read("/mem/semantic/fact.txt"); }` });
     expect(ok.result).toBe("water is wet");
+  });
+
+  it("resolves a relative host directory once, at create: a later chdir changes no tenant's mount", async () => {
+    const base = mkdtempSync(join(tmpdir(), "acp-cwd-"));
+    for (const d of ["a", "b"]) { mkdirSync(join(base, d, "data"), { recursive: true }); writeFileSync(join(base, d, "data", "f"), d); }
+    const cwd = process.cwd();
+    let k: Kernel;
+    try {
+      process.chdir(join(base, "a"));
+      k = await kernel({ mounts: { "/mem/semantic": { type: "dir", path: "./data", readOnly: true } } });
+      process.chdir(join(base, "b"));
+    } finally {
+      process.chdir(cwd);
+    }
+    const read = `export default async function main() { return await sys.fs.read("/mem/semantic/f"); }`;
+    expect(await k.run({ source: read })).toMatchObject({ status: "exited", result: "a" });
+    process.chdir(join(base, "b"));
+    try {
+      expect(await k.run({ tenant: "acme", source: read })).toMatchObject({ status: "exited", result: "a" });
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("keeps the first recorder failures, and counts the rest, when agents go on after the recorder closed", async () => {

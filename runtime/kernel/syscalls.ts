@@ -94,8 +94,11 @@ export function tenantOf(path: string, own: string): { tenant: string; path: str
 function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"] | undefined,
   run: (fs: FileSystem, path: string) => Promise<string | undefined>,
   now?: (fs: FileSystem, path: string) => string | undefined | typeof LATER): Call {
-  const written = target(a.path);
-  const where = tenantOf(written, agent.tenant ?? "");
+  let written = target(a.path);
+  let where = tenantOf(written, agent.tenant ?? "");
+  // What follows an own-tenant prefix is a path of the agent's own namespace, which may name
+  // another tenant in turn: `/tenants/<own>/tenants/<t>/x` is t's `/x`, decided as such.
+  while (!where.cross && where.path !== written) where = tenantOf((written = where.path), agent.tenant ?? "");
   // `/tenants/<own>/x` is `/x` by another name: decided and recorded as `/x`, so that a rule on the
   // short path (a deny, an `assert never`) cannot be walked around through the long one.
   const path = where.cross ? written : where.path;

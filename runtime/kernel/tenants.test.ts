@@ -83,6 +83,18 @@ describe("tenants", () => {
     expect(await k.run({ tenant: "globex", source: read("/mem/semantic/catalog.txt") })).toMatchObject({ status: "exited" });
   });
 
+  it("read /tenants/<own>/tenants/<other>/x as the other tenant's /x: decided, checked and done as that one access", async () => {
+    const k = await kernel();
+    // The own-tenant prefix is only another name: what follows it still reaches into globex.
+    const denied = await k.run({ tenant: "acme", source: `export default async function main() {
+      try { return await sys.fs.read("/tenants/acme/tenants/globex/mem/working/secret.txt"); } catch (e) { return e.code; }
+    }` });
+    expect(denied).toMatchObject({ status: "killed", signal: "SIGTRUST", violations: [{ target: "/tenants/globex/mem/working/secret.txt", rule: "no-globex-working", signal: "SIGTRUST" }] });
+    // An access the policy allows reads the file it was decided on, not a path in acme's own namespace.
+    const allowed = await k.run({ tenant: "acme", source: read("/tenants/acme/tenants/acme/tenants/globex/mem/semantic/catalog.txt") });
+    expect(allowed).toMatchObject({ status: "exited", result: "widgets: 3", violations: [] });
+  });
+
   it("give each tenant its own pipes: a message sent in one tenant never reaches another", async () => {
     const k = await kernel();
     await k.run({ tenant: "acme", name: "writer", source: `export default async function main() { await sys.pipe.send("notes", { text: "acme only" }); }` });

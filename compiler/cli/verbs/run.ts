@@ -9,6 +9,7 @@ import { renderDiagnostic } from "../../diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { Kernel } from "../../../runtime/kernel/create.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
+import { VfsError } from "../../../runtime/vfs/errors.js";
 import type { MountSpec } from "../../../runtime/kernel/create.js";
 import type { ToolSpec } from "../../../runtime/kernel/types.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
@@ -50,6 +51,8 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     // A flight log that cannot be opened: nothing ran, and the agent never will (fail closed).
     if (e instanceof RecorderError) { io.err(`acpc run: --record ${record}: ${e.message}`); return EXIT.usage; }
+    // A mount the kernel refuses (not a canonical point, a kernel mount, not a directory) is the operator's usage error.
+    if (e instanceof VfsError) { io.err(`acpc run: --mount ${e.path}: ${e.code}: ${e.detail}`); return EXIT.usage; }
     throw e;
   }
   const agent = await kernel.spawn({
