@@ -100,6 +100,8 @@ export class KernelCore {
   private readonly changes = new Map<string, { tenant: string; path: string }[]>();
   /** A tenant's file system namespace, as its agents see it. */
   readonly fsFor: (tenant: string) => Promise<FileSystem>;
+  /** The tenants whose namespace has been made (by an agent's syscall, a write into it, or the host). */
+  readonly tenants: () => string[];
   /** The policy's typed pipes, one set per tenant. */
   readonly pipes: PipeTable;
   private readonly limits: IsolateLimits;
@@ -138,10 +140,12 @@ export class KernelCore {
       return ns;
     };
     const fsNow = (tenant: string) => ready.get(tenant);
+    const fsToRead = (tenant: string) => namespaces.get(tenant) ?? opts.fs(tenant);
     // The default tenant's namespace is made now, so that the first syscalls of the first agents
     // can be answered without waiting for it (a namespace not yet made waits a scheduler turn).
     void fs("");
     this.fsFor = fs;
+    this.tenants = () => [...namespaces.keys()];
     const checkpoint = async (agentId: string, tenant: string, label: string) => {
       const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };
       if (!vfs.snapshot) throw new SyscallError("ENOSYS", "this file system cannot take snapshots");
@@ -177,7 +181,7 @@ export class KernelCore {
       // Only agents with a checkpoint can be rolled back: the others' writes are not tracked.
       this.changes.get(this.lineage.get(agentId) ?? agentId)?.push({ tenant, path });
     };
-    this.services = { fs, fsNow, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
+    this.services = { fs, fsNow, fsToRead, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.scheduler = new Scheduler(opts.quantumTicks);
     this.rateLimits = new RateLimits(opts.policy.manifest);

@@ -27,6 +27,10 @@ export interface Services {
   fs(tenant: string): Promise<FileSystem>;
   /** The namespace, if it is ready: syscalls that need no I/O run in one step with it. */
   fsNow?(tenant: string): FileSystem | undefined;
+  /** The namespace to read from: the tenant's own once it has one, else one made for this read and
+   * not kept (its memory mounts are empty). A read, a listing, never makes a tenant's namespace
+   * exist: reads of `/tenants/<any name>/…` must not each leave one behind. */
+  fsToRead?(tenant: string): Promise<FileSystem>;
   tools: Record<string, ToolSpec>;
   pipes: PipeTable;
   net: NetLimits;
@@ -107,7 +111,8 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
     request, ...(where.cross ? { crossTenant: where.tenant } : {}),
     ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
     effect: async (s, ctx) => {
-      const out = await run(await s.fs(where.tenant), where.path);
+      const reads = syscall === "fs.read" || syscall === "fs.list";
+      const out = await run(await (reads && s.fsToRead ? s.fsToRead(where.tenant) : s.fs(where.tenant)), where.path);
       if (syscall === "fs.write" || syscall === "fs.delete") s.touched?.(ctx.agent.id, where.tenant, where.path);
       return out;
     },

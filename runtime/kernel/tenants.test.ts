@@ -15,6 +15,8 @@ const POLICY = `policy tenants {
   // acme may read globex's published catalog, and nothing else of globex.
   @id("acme-reads-globex-catalog")
   allow fs.read "/tenants/globex/mem/semantic/**" when agent.tenant == "acme"
+  // Any tenant's published catalog, by name: a name may be no tenant at all.
+  allow fs.read "/tenants/*/mem/semantic/catalog.txt" when agent.tenant == "acme"
   @id("no-globex-working")
   deny fs.read "/tenants/globex/mem/working/**"
   // Addressing one's own namespace through /tenants is the plain path by another name.
@@ -93,6 +95,20 @@ describe("tenants", () => {
     // An access the policy allows reads the file it was decided on, not a path in acme's own namespace.
     const allowed = await k.run({ tenant: "acme", source: read("/tenants/acme/tenants/acme/tenants/globex/mem/semantic/catalog.txt") });
     expect(allowed).toMatchObject({ status: "exited", result: "widgets: 3", violations: [] });
+  });
+
+  it("make no namespace for a tenant that is only read from: reads of /tenants/<any name>/… leave nothing behind", async () => {
+    const k = await kernel();
+    const before = k.core.tenants().sort();
+    const probe = await k.run({ tenant: "acme", source: `export default async function main() {
+      const codes = [];
+      for (let i = 0; i < 50; i++) { try { await sys.fs.read("/tenants/t" + i + "/mem/semantic/catalog.txt"); } catch (e) { codes.push(e.code); } }
+      return [...new Set(codes)];
+    }` });
+    expect(probe).toMatchObject({ status: "exited", result: ["ENOENT"], violations: [] });
+    expect(k.core.tenants().sort()).toEqual(before);
+    // A tenant that has a namespace is still read as it is.
+    expect(await k.run({ tenant: "acme", source: read("/tenants/globex/mem/semantic/catalog.txt") })).toMatchObject({ status: "exited", result: "widgets: 3" });
   });
 
   it("give each tenant its own pipes: a message sent in one tenant never reaches another", async () => {
