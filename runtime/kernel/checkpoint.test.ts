@@ -151,6 +151,23 @@ describe("checkpoint and rollback", () => {
     await expect(kernel({ checkpointsKept: 0 })).rejects.toThrow(/checkpointsKept must be a whole number >= 1/);
   });
 
+  it("keep the descriptors of kept checkpoints only, with a bounded label: one agent cannot fill its tenant's /state", async () => {
+    const k = await kernel({ checkpointsKept: 4 });
+    const filler = await k.run({ name: "filler", tenant: "t", source: `export default async function main() {
+      const big = "L".repeat(500000);
+      for (let i = 0; i < 200; i++) await sys.checkpoint(big + i);
+      const names = await sys.fs.list("/state/checkpoints");
+      return { names, first: JSON.parse(await sys.fs.read("/state/checkpoints/" + names[0])) };
+    }` });
+    expect(filler.status).toBe("exited");
+    const { names, first } = filler.result as { names: string[]; first: { label: string; labelLength: number } };
+    expect(names).toEqual(["cp-197.json", "cp-198.json", "cp-199.json", "cp-200.json"]);
+    expect(first).toMatchObject({ label: "L".repeat(1024), labelLength: 500003 });
+    // Another agent of the tenant still checkpoints.
+    expect(await k.run({ name: "victim", tenant: "t", source: `export default async function main() { return await sys.checkpoint("before-payment"); }` }))
+      .toMatchObject({ status: "exited", result: "cp-201" });
+  });
+
   it("refuse a checkpoint of another agent", async () => {
     const k = await kernel();
     const { a } = await crashAfterBystander(k);

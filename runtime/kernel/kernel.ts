@@ -47,6 +47,8 @@ export interface KernelOptions {
 
 export const DEFAULT_KEEP_ENDED = 10_000;
 export const DEFAULT_CHECKPOINTS_KEPT = 16;
+/** Characters of a checkpoint's label its descriptor in /state/checkpoints carries. */
+export const LABEL_KEPT = 1024;
 const RECORDER_ERRORS_KEPT = 100;
 
 export function checkKeepEnded(n: number | undefined): void {
@@ -171,10 +173,15 @@ export class KernelCore {
       let ids = this.checkpointsOf.get(owner);
       if (!ids) this.checkpointsOf.set(owner, (ids = []));
       ids.push(id);
-      while (ids.length > kept) this.checkpoints.delete(ids.shift()!);
-      // The descriptor is written after the snapshot, so it is not inside it.
+      const forgotten: string[] = [];
+      while (ids.length > kept) { const old = ids.shift()!; this.checkpoints.delete(old); forgotten.push(old); }
+      // The descriptor is written after the snapshot, so it is not inside it. It counts against the
+      // tenant's /state quota, so it carries at most LABEL_KEPT characters of the label, and goes
+      // with its checkpoint: one agent's checkpoints must not fill the tenant's quota for the others.
       const positions = Object.fromEntries([...pipes].map(([name, p]) => [name, { reader: p.reader, sender: p.sender, sendSeq: p.mark.sendSeq, readSeq: p.mark.readSeq }]));
-      await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, label, at: new Date().toISOString(), pipes: positions }));
+      const shown = label.length > LABEL_KEPT ? { label: label.slice(0, LABEL_KEPT), labelLength: label.length } : { label };
+      await vfs.write(`/state/checkpoints/${id}.json`, JSON.stringify({ id, agent: agentId, ...shown, at: new Date().toISOString(), pipes: positions }));
+      for (const old of forgotten) await vfs.remove(`/state/checkpoints/${old}.json`).catch(() => undefined);
       return id;
     };
     const touched = (agentId: string, tenant: string, path: string) => {
