@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Backend } from "./backend.js";
 import { VfsError } from "./errors.js";
-import { MemoryBackend, MemorySnapshot } from "./memory-backend.js";
+import { ENTRY_BYTES as E, MemoryBackend, MemorySnapshot } from "./memory-backend.js";
 import { SyntheticBackend } from "./synthetic-backend.js";
 
 const code = (p: Promise<unknown>) => p.then(() => "ok", (e) => (e instanceof VfsError ? e.code : String(e)));
@@ -17,32 +17,39 @@ async function dump(b: MemoryBackend, dir = ""): Promise<Record<string, string>>
 }
 
 describe("memory quota", () => {
-  it("counts content and names, and refuses with ENOSPC past maxBytes", async () => {
-    const b = new MemoryBackend({ maxBytes: 20 });
+  it("counts content, names and each entry, and refuses with ENOSPC past maxBytes", async () => {
+    const b = new MemoryBackend({ maxBytes: 4 * E + 20 });
     await b.write("ab", "12345");
-    expect(b.usedBytes).toBe(7);
+    expect(b.usedBytes).toBe(E + 7);
     await b.write("d/e", "é");
-    expect(b.usedBytes).toBe(7 + 1 + 1 + 2);
+    expect(b.usedBytes).toBe(E + 7 + E + 1 + E + 1 + 2);
     expect(await code(b.write("x", "123456789"))).toBe("ENOSPC");
     await b.write("x", "12345678");
-    expect(b.usedBytes).toBe(20);
+    expect(b.usedBytes).toBe(4 * E + 20);
     expect(await code(b.write("y", ""))).toBe("ENOSPC");
     expect(await b.stat("x")).toEqual({ kind: "file", size: 8 });
   });
 
+  it("charges empty files as entries: a quota bounds how many there can be", async () => {
+    const b = new MemoryBackend({ maxBytes: 100 * (E + 3) });
+    let made = 0;
+    for (let i = 0; i < 1000; i++) { if ((await code(b.write(String(i).padStart(3, "0"), ""))) !== "ok") break; made++; }
+    expect(made).toBe(100);
+  });
+
   it("lets a replacement grow only into free space, and always shrink", async () => {
-    const b = new MemoryBackend({ maxBytes: 10 });
+    const b = new MemoryBackend({ maxBytes: E + 10 });
     await b.write("f", "123456");
     expect(await code(b.write("f", "1234567890"))).toBe("ENOSPC");
     await b.write("f", "123456789");
     await b.write("f", "1");
-    expect(b.usedBytes).toBe(2);
+    expect(b.usedBytes).toBe(E + 2);
   });
 
   it("gives the space back on remove", async () => {
-    const b = new MemoryBackend({ maxBytes: 12 });
+    const b = new MemoryBackend({ maxBytes: 2 * E + 12 });
     await b.write("dir/file", "abc");
-    expect(b.usedBytes).toBe(3 + 4 + 3);
+    expect(b.usedBytes).toBe(2 * E + 3 + 4 + 3);
     await b.remove("dir/file");
     await b.remove("dir");
     expect(b.usedBytes).toBe(0);
@@ -50,7 +57,7 @@ describe("memory quota", () => {
   });
 
   it("counts the directories a write would create, and refuses it whole", async () => {
-    const b = new MemoryBackend({ maxBytes: 5 });
+    const b = new MemoryBackend({ maxBytes: 2 * E + 5 });
     expect(await code(b.write("aa/bb/cc", ""))).toBe("ENOSPC");
     expect(await b.list("")).toEqual([]);
     expect(b.usedBytes).toBe(0);

@@ -15,6 +15,11 @@ export interface MemoryLimits {
 
 export const DEFAULT_MEMORY_LIMITS = { maxBytes: 64 * 1024 * 1024, maxFileBytes: 8 * 1024 * 1024 } as const;
 
+/** What every file and directory costs against `maxBytes` besides its name and content: about the
+ * host memory a node takes. Counted by names and contents alone, an empty file cost one byte and
+ * ~140 of heap, so a mount's quota let an agent fill the host's heap with empty files. */
+export const ENTRY_BYTES = 128;
+
 /** Holds a root that no backend will change again; only memory backends can read it. */
 export class MemorySnapshot implements BackendSnapshot {
   readonly backend = "memory";
@@ -68,12 +73,12 @@ export class MemoryBackend implements Backend {
     for (const s of parents) {
       const next: MemNode | undefined = dir?.children.get(s);
       if (next?.kind === "file") throw new VfsError("ENOTDIR", rel, "a parent is a file");
-      if (next === undefined) cost += utf8Bytes(s);
+      if (next === undefined) cost += ENTRY_BYTES + utf8Bytes(s);
       dir = next;
     }
     const old = dir?.children.get(leaf);
     if (old?.kind === "dir") throw new VfsError("EISDIR", rel);
-    cost += old === undefined ? utf8Bytes(leaf) + size : size - old.size;
+    cost += old === undefined ? ENTRY_BYTES + utf8Bytes(leaf) + size : size - old.size;
     if (cost > 0 && this.used + cost > this.maxBytes) throw new VfsError("ENOSPC", rel, `mount quota of ${this.maxBytes} bytes exceeded`);
     const owned = ownPath(this.root, parents, this.epoch);
     owned.dir.children.set(leaf, { kind: "file", data: text, size });
@@ -102,7 +107,7 @@ export class MemoryBackend implements Backend {
     const owned = ownPath(this.root, segs.slice(0, -1), this.epoch);
     owned.dir.children.delete(leaf);
     this.root = owned.root;
-    this.used -= utf8Bytes(leaf) + (node.kind === "file" ? node.size : 0);
+    this.used -= ENTRY_BYTES + utf8Bytes(leaf) + (node.kind === "file" ? node.size : 0);
   }
 
   async stat(rel: string): Promise<Stat | null> {
