@@ -36,11 +36,12 @@ export function rowOf(a: LiveAgent): AgentRow {
 
 /**
  * Agents as a recorded log leaves them: spawned ones, their syscall counts, SIGSTOP/SIGCONT,
- * reviews still waiting (a syscall decided `stop` with no review after it), and how each ended.
+ * reviews still waiting (a syscall decided `stop` with no review after it; the oldest is the one
+ * under review, as live), and how each ended.
  * An agent whose log stops before its end shows the state it was last in (a crash of the host).
  */
 export function rowsFromLog(records: readonly FlightRecord[]): AgentRow[] {
-  const rows = new Map<string, AgentRow & { stops: Map<number, PendingReview> }>();
+  const rows = new Map<string, AgentRow & { stops: Map<number, PendingReview>; sigstopped?: boolean }>();
   const row = (r: { agent: { id: string; name: string; tenant: string; role?: string } }) => {
     let x = rows.get(r.agent.id);
     if (!x) rows.set(r.agent.id, (x = { id: r.agent.id, name: r.agent.name, tenant: r.agent.tenant, role: r.agent.role ?? "", state: "running", priority: 0, ticks: null, syscalls: 0, pending: null, ended: null, stops: new Map() }));
@@ -69,11 +70,13 @@ export function rowsFromLog(records: readonly FlightRecord[]): AgentRow[] {
       case "review": {
         const x = row(r);
         if (r.of !== undefined) x.stops.delete(r.of); else x.stops.clear();
-        if (x.state === "stopped") x.state = "running";
+        if (x.state === "stopped" && x.stops.size === 0 && !x.sigstopped) x.state = "running";
         break;
       }
       case "signal": {
         const x = row(r);
+        if (r.signal === "SIGSTOP" && r.source !== "policy") x.sigstopped = true;
+        if (r.signal === "SIGCONT") x.sigstopped = false;
         if (r.signal === "SIGSTOP" && x.state === "running") x.state = "stopped";
         if (r.signal === "SIGCONT" && x.state === "stopped" && x.stops.size === 0) x.state = "running";
         break;
@@ -82,7 +85,7 @@ export function rowsFromLog(records: readonly FlightRecord[]): AgentRow[] {
         break;
     }
   }
-  return [...rows.values()].map(({ stops, ...x }) => ({ ...x, pending: [...stops.values()].at(-1) ?? null }));
+  return [...rows.values()].map(({ stops, sigstopped, ...x }) => ({ ...x, pending: [...stops.values()][0] ?? null }));
 }
 
 /** A plain-text table of rows, for the CLI. */

@@ -53,7 +53,11 @@ export class Agent {
   private toolCalls = 0;
   private logLines = 0;
   private readonly held: (() => boolean | void)[] = [];
-  private review: Review | null = null;
+  /** Calls stopped for review, oldest first: the operator decides them one at a time (a second
+   * stop decision, in the same Promise.all, waits behind the first rather than replacing it). */
+  private readonly reviews: Review[] = [];
+  /** Sent SIGSTOP and not SIGCONT since: a review's verdict does not resume the agent. */
+  private sigstopped = false;
   private readonly dead = new AbortController();
   private readonly isolate: Isolate;
   private termTimer: ReturnType<typeof setTimeout> | undefined;
@@ -95,13 +99,20 @@ export class Agent {
     this.note(this.env.recorder.agentEvent(this.who(), "spawned"));
     const loaded = this.isolate.load(source, filename);
     if (!loaded.ok) return this.fromOutcome(loaded);
-    this.state = "running";
+    if (this.exitValue) return;
     let inputJson: string;
     try { inputJson = JSON.stringify(input ?? null); } catch { inputJson = "null"; }
-    const started = this.isolate.start(inputJson);
-    if (!started.ok) return this.fromOutcome(started);
-    // main() ran to its first await; what it queued runs in turn, from the scheduler.
-    if (this.isolate.hasPendingJobs()) this.env.schedule(this); else this.settleCheck();
+    const begin = () => {
+      const started = this.isolate.start(inputJson);
+      if (!started.ok) return this.fromOutcome(started);
+      // main() ran to its first await; what it queued runs in turn, from the scheduler.
+      if (this.isolate.hasPendingJobs()) this.env.schedule(this); else this.settleCheck();
+    };
+    // A call of the module's top level stopped for review (answered in the call, with a memory
+    // recorder) holds the agent: main() starts when it is resumed.
+    if (this.state === "stopped") { this.held.push(begin); return; }
+    this.state = "running";
+    begin();
   }
 
   wait(): Promise<AgentExit> {
@@ -110,9 +121,9 @@ export class Agent {
 
   get exit(): AgentExit | null { return this.exitValue; }
 
-  pending(): PendingReview | null { return this.review?.review ?? null; }
+  pending(): PendingReview | null { return this.reviews[0]?.review ?? null; }
 
-  /** Lets a syscall stopped for review run, and resumes the agent. */
+  /** Lets a syscall stopped for review run, and resumes the agent (unless it was sent SIGSTOP). */
   approve(): boolean {
     return this.decideReview("approved");
   }
@@ -123,22 +134,21 @@ export class Agent {
   }
 
   private decideReview(verdict: "approved" | "rejected"): boolean {
-    const r = this.review;
+    const r = this.reviews[0];
     if (!r || this.exitValue) return false;
-    this.review = null;
+    this.reviews.shift();
     const rec = this.env.recorder.append({ kind: "review", agent: this.who(), verdict, syscall: r.review.syscall, target: r.review.target, of: r.seq });
     // The verdict is an authorization like a decision: durable before the effect runs.
+    // The agent goes on once no other call of its waits for review.
     rec.then(() => {
       if (this.exitValue) return;
-      this.state = "running";
       if (verdict === "approved") r.proceed(); else r.refuse();
-      this.resume();
+      if (this.reviews.length === 0 && !this.sigstopped) { this.state = "running"; this.resume(); }
     }, (e) => {
       this.env.onRecorderError?.(e);
       if (this.exitValue) return;
-      this.state = "running";
       r.fail(e);
-      this.resume();
+      if (this.reviews.length === 0 && !this.sigstopped) { this.state = "running"; this.resume(); }
     });
     return true;
   }
@@ -154,10 +164,12 @@ export class Agent {
     this.note(this.env.recorder.signal(this.who(), sig, source));
     switch (sig) {
       case "SIGSTOP":
+        this.sigstopped = true;
         if (this.state === "running") this.state = "stopped";
         return;
       case "SIGCONT":
-        if (this.state === "stopped" && !this.review) {
+        this.sigstopped = false;
+        if (this.state === "stopped" && this.reviews.length === 0) {
           this.state = "running";
           this.resume();
         }
@@ -331,8 +343,8 @@ export class Agent {
       if (decision.effect === "allow") return run();
       if (decision.effect === "deny") return deny("EPERM");
       // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
-      this.review = { review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"), abandon,
-        fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) };
+      this.reviews.push({ review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"), abandon,
+        fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) });
       this.state = "stopped";
       this.note(recorder.signal(this.who(), "SIGSTOP", "policy"));
     };
@@ -454,8 +466,7 @@ export class Agent {
     if (this.exitValue) return;
     this.isolate.kill();
     clearTimeout(this.termTimer);
-    this.review?.abandon(false);
-    this.review = null;
+    for (const r of this.reviews.splice(0)) r.abandon(false);
     this.held.length = 0;
     this.state = status;
     this.exitValue = { status, signal, result, error, violations: this.violations, syscalls: this.syscalls };

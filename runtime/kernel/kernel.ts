@@ -245,7 +245,12 @@ export class KernelCore {
     if (this.taken(id)) throw new Error(`an agent with id ${id} exists`);
     if (continues !== undefined) this.lineage.set(id, continues);
     const tenant = o.tenant ?? "";
-    const slot = await this.pool.acquire(tenant);
+    // The id is taken from here on: another spawn while this one waits for its instance is refused.
+    this.spawning.add(id);
+    let slot: Awaited<ReturnType<IsolatePool["acquire"]>>;
+    try { slot = await this.pool.acquire(tenant); } finally { this.spawning.delete(id); }
+    // A shutdown while the instance was being made: no agent may start after it.
+    if (this.closed) { this.pool.release(slot); throw new Error("the kernel is shut down"); }
     const info = { id, name: o.name ?? id, role: o.role ?? "", tenant, labels: { ...(o.labels ?? {}) } };
     const limits = o.limits ? { ...this.limits, ...o.limits } : this.limits;
     const agent = new Agent(id, info, slot, this.pool.takeSpare(slot), limits, this.env, o.priority ?? 0);
@@ -268,9 +273,12 @@ export class KernelCore {
     return id;
   }
 
-  /** Ids of listed agents, and of forgotten ones a rollback may still continue. */
+  /** Ids of spawns waiting for their QuickJS instance. */
+  private readonly spawning = new Set<string>();
+
+  /** Ids of listed agents, of agents being spawned, and of forgotten ones a rollback may still continue. */
   private taken(id: string): boolean {
-    return this.agents.has(id) || this.spawnSpecs.has(id) || this.lineage.has(id) || this.changes.has(id);
+    return this.agents.has(id) || this.spawning.has(id) || this.spawnSpecs.has(id) || this.lineage.has(id) || this.changes.has(id);
   }
 
   list(): Agent[] {
@@ -298,11 +306,24 @@ export class KernelCore {
    * What was restored is recorded and returned as `agent.restoredFrom`.
    */
   async rollback(agent: Agent, checkpointId: string, opts: { scope?: "agent" | "tenant" } = {}): Promise<Agent> {
+    // One rollback of a lineage at a time: two at once would each restart it.
+    const owner = this.lineage.get(agent.id) ?? agent.id;
+    if (this.rollingBack.has(owner)) throw new SyscallError("EAGAIN", `agent ${agent.id} is being rolled back`);
+    this.rollingBack.add(owner);
+    try { return await this.rollbackNow(agent, checkpointId, opts); } finally { this.rollingBack.delete(owner); }
+  }
+
+  /** Lineages (see `lineage`) with a rollback under way. */
+  private readonly rollingBack = new Set<string>();
+
+  private async rollbackNow(agent: Agent, checkpointId: string, opts: { scope?: "agent" | "tenant" }): Promise<Agent> {
     const cp = this.checkpoints.get(checkpointId);
     const owner = this.lineage.get(agent.id) ?? agent.id;
     if (!cp || cp.owner !== owner) throw new SyscallError("ENOENT", `agent ${agent.id} has no checkpoint ${checkpointId}`);
-    if (!agent.exit) agent.signal("SIGKILL", "host");
-    await agent.wait();
+    // The agent, and the agent that continues it if an older one is rolled back: a lineage runs once.
+    const live = [agent, ...[...this.agents.values()].filter((a) => !a.exit && (this.lineage.get(a.id) ?? a.id) === owner)];
+    for (const a of live) if (!a.exit) a.signal("SIGKILL", "host");
+    await Promise.all(live.map((a) => a.wait()));
     const scope = opts.scope ?? "agent";
     const vfs = (await this.fsFor(cp.tenant)) as FileSystem & { restore(s: unknown): Promise<void>; readSnapshot(s: unknown, p: string): Promise<string | null | undefined> };
     const report: RollbackReport = { checkpoint: checkpointId, label: cp.label, scope, restored: [], removed: [], unrestorable: [], pipes: {} };

@@ -8,7 +8,10 @@ export async function runTool(name: string, spec: ToolSpec | undefined, args: un
   const timeoutMs = spec.timeoutMs ?? 30_000;
   const maxBytes = spec.maxResultBytes ?? 1024 * 1024;
   const abort = new AbortController();
-  const onDead = () => abort.abort(dead.reason);
+  // The agent's end answers the call at once, whether or not the tool heeds its signal: the
+  // syscall is completed in the flight log now, not when (or if) the tool returns.
+  let onDead = () => {};
+  const ended = new Promise<never>((_, reject) => { onDead = () => { abort.abort(dead.reason); reject(dead.reason); }; });
   dead.addEventListener("abort", onDead, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -19,7 +22,7 @@ export async function runTool(name: string, spec: ToolSpec | undefined, args: un
     }, timeoutMs);
   });
   try {
-    const result = await Promise.race([Promise.resolve().then(() => spec.run(args, { ...ctx, signal: abort.signal })), timeout]);
+    const result = await Promise.race([Promise.resolve().then(() => spec.run(args, { ...ctx, signal: abort.signal })), timeout, ended]);
     let json: string | undefined;
     try { json = JSON.stringify(result); } catch (e) { throw new SyscallError("ETOOL", `tool ${name} returned a value that is not JSON: ${(e as Error).message}`); }
     if (json !== undefined && json.length > maxBytes) throw new SyscallError("E2BIG", `tool ${name} returned ${json.length} bytes, more than the ${maxBytes} allowed`);
