@@ -109,7 +109,8 @@ export function renderDiagnostic(d: Diagnostic, source: string, opts: RenderOpti
   const pad = " ".repeat(gutter);
   const start = Math.max(1, span.col);
   const end = span.endLine === span.line ? Math.max(start + 1, span.endCol) : Math.max(start + 1, text.length + 1);
-  const caret = " ".repeat(start - 1) + "^".repeat(end - start);
+  // Tabs before the span stay tabs, so the carets line up under it whatever the tab width.
+  const caret = text.slice(0, start - 1).replace(/[^\t]/g, " ") + "^".repeat(end - start);
   const out = [head, `${pad} |`, `${span.line} | ${text}`, `${pad} | ${c.red(caret)}`];
   for (const n of d.notes ?? []) out.push(`${pad} = note: ${n}`);
   return out.join("\n");

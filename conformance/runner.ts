@@ -61,11 +61,17 @@ export async function runCaseFile(path: string, opts: RunOptions = {}): Promise<
     return [{ file: path, name: "(case file)", ok: false, message: `unreadable: ${(e as Error).message}` }];
   }
   const policyPath = file.policyFile ? join(dirname(path), file.policyFile) : path;
-  const source = file.policyFile ? readFileSync(policyPath, "utf8") : file.policy!;
+  let source: string;
+  try {
+    // Strict, as `acpc compile` reads it: invalid bytes must not become U+FFFD in a glob or string.
+    source = file.policyFile ? new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(policyPath)) : file.policy!;
+  } catch (e) {
+    return [{ file: path, name: file.name, ok: false, message: `unreadable policyFile ${JSON.stringify(file.policyFile)}: ${(e as Error).message}` }];
+  }
   const result = compile(source, { filename: file.policyFile ? policyPath : `${path}#policy` });
   const rendered = result.diagnostics.map((d) => renderDiagnostic(d, source)).join("\n");
 
-  if (file.compileError) {
+  if (file.compileError !== null && file.compileError !== undefined) {
     // Matched against each error diagnostic itself (line:col, code, message, notes), not the rendered
     // text: that holds the case file's path and a source line, which can contain the expected code
     // whatever the compiler said.
@@ -98,5 +104,5 @@ function mismatch(expect: z.infer<typeof caseSchema>["expect"], got: Decision): 
 /** Cases a file holds: each entry of `cases`, and one for a compile-error file. */
 export function countCases(path: string): number {
   const f = JSON.parse(readFileSync(path, "utf8")) as { cases?: unknown[]; compileError?: string | null };
-  return f.compileError ? 1 : (f.cases?.length ?? 0);
+  return typeof f.compileError === "string" ? 1 : (f.cases?.length ?? 0);
 }

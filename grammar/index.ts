@@ -127,18 +127,25 @@ function endOfSource(source: string, file: string): Span {
   return { file, line, col, endLine: line, endCol: col, offset: source.length, endOffset: source.length };
 }
 
-/** Brackets and unary operators nested deeper than this, or this many times more `and`/`or` in one condition, are refused. */
+/** Brackets, unary operators or `.` accesses in a row nested deeper than this, or this many times more `and`/`or` in one condition, are refused. */
 const MAX_NESTING = 100, MAX_CHAIN = 500;
 
 function tooDeep(tokens: readonly IToken[], file: string): Diagnostic | null {
-  let depth = 0, unary = 0, chain = 0;
+  let depth = 0, unary = 0, chain = 0, postfix = 0;
+  let prev: IToken | undefined;
   for (const t of tokens) {
+    // Member accesses and calls in one operand (`s.lower().lower()…`, `args.a.b…`): the AST nests
+    // one level per `.`. A name after `.` may be a keyword (`args.type`); anything else ends the run.
+    if (tokenMatcher(t, L.Dot)) postfix++;
+    else if (!(prev && tokenMatcher(prev, L.Dot)) && !tokenMatcher(t, L.Identifier) && !tokenMatcher(t, L.LParen) && !tokenMatcher(t, L.RParen)
+      && !tokenMatcher(t, L.LBracket) && !tokenMatcher(t, L.RBracket) && !tokenMatcher(t, L.StringLit) && !tokenMatcher(t, L.NumberLit)) postfix = 0;
+    prev = t;
     if (tokenMatcher(t, L.LParen) || tokenMatcher(t, L.LBracket) || tokenMatcher(t, L.LCurly)) depth++;
     else if (tokenMatcher(t, L.RParen) || tokenMatcher(t, L.RBracket) || tokenMatcher(t, L.RCurly)) depth = Math.max(0, depth - 1);
     unary = tokenMatcher(t, L.Not) || tokenMatcher(t, L.Minus) ? unary + 1 : 0;
     if (tokenMatcher(t, L.When)) chain = 0;
     else if (tokenMatcher(t, L.And) || tokenMatcher(t, L.Or)) chain++;
-    if (depth > MAX_NESTING || unary > MAX_NESTING) return diag("E0130", `nested more than ${MAX_NESTING} levels deep: split the expression`, tokenSpan(t, file));
+    if (depth > MAX_NESTING || unary > MAX_NESTING || postfix > MAX_NESTING) return diag("E0130", `nested more than ${MAX_NESTING} levels deep: split the expression`, tokenSpan(t, file));
     if (chain > MAX_CHAIN) return diag("E0130", `more than ${MAX_CHAIN} \`and\`/\`or\` in one condition: split the rule, or use \`in\` with a list`, tokenSpan(t, file));
   }
   return null;

@@ -51,6 +51,7 @@ function verifyOne(cp: CheckedPolicy, a: CheckedAssert): Diagnostic | null {
       const conds = [a.cond, ...relevant.map((r) => r.cond)];
       const space = new Space(cp, sc, t, conds);
       if (!t.exactTarget && usesTarget(conds)) inexact ??= "a condition reads `target`, which the verifier samples";
+      if (sc === "net.fetch" && usesUrlParts(conds)) inexact ??= "a condition reads the URL's host, port or path, which the verifier samples";
       const found = space.search((req) => {
         const p = prepareRequest(cp, req);
         if (!p.ok || !selects(a.target, p)) return false;
@@ -80,6 +81,13 @@ function usesTarget(conds: (IExpr | null)[]): boolean {
   return found;
 }
 
+/** `args.host`, `args.port`, `args.path` of a fetch: parts of the target, one sample per region. */
+function usesUrlParts(conds: (IExpr | null)[]): boolean {
+  let found = false;
+  for (const c of conds) if (c) walk(c, (e) => { if (e.op === "field" && e.object.op === "args" && ["host", "port", "path"].includes(e.name)) found = true; });
+  return found;
+}
+
 /** The distinct targets to try for a syscall: one witness per region of the glob product. */
 function targetsFor(cp: CheckedPolicy, a: CheckedAssert, sc: Syscall): Target[] | null {
   if (sc === "tool.call") return cp.tools.map((t, i) => ({ syscall: sc, target: t.name, targetIndex: i, exactTarget: true }));
@@ -106,7 +114,8 @@ function targetsFor(cp: CheckedPolicy, a: CheckedAssert, sc: Syscall): Target[] 
       if (!fixed || dfas.some((d, i) => dfaAccepts(d, fixed) !== r.accepts[i])) return null;
       target = fixed;
     }
-    out.push({ syscall: sc, target, targetIndex: -1, exactTarget: true });
+    // One witness stands for a whole region: the rules select alike, but `target` differs.
+    out.push({ syscall: sc, target, targetIndex: -1, exactTarget: false });
   }
   return out;
 }
@@ -242,6 +251,8 @@ class Space {
 
   private records(t: Extract<TypeDesc, { t: "record" }>, depth: number): unknown[] {
     const per = t.fields.map((f) => this.candidates(f.type, f.optional, depth + 1));
+    const total = per.reduce((n, d) => n * d.length, 1);
+    if (total > MAX_TRIES) this.inexact(`a record has ${total} combinations of field values and only ${MAX_TRIES} were tried`);
     return product(per, MAX_TRIES).map((vals) => {
       const o: Record<string, unknown> = {};
       t.fields.forEach((f, i) => { if (vals[i] !== undefined) o[f.name] = vals[i]; });

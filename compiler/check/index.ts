@@ -9,15 +9,35 @@ import { TypeResolver } from "./types.js";
 
 export interface CheckResult { checked: CheckedPolicy | null; diagnostics: Diagnostic[] }
 
+/** The request check (`conforms`) and encoder refuse values nested deeper than this: a deeper
+ *  declared type could never be met, so every call would be a violation. */
+const MAX_TYPE_DEPTH = 64;
+
+function tooDeepType(t: TypeDesc, span: Span, out: Diagnostic[]): boolean {
+  let deepest = 0;
+  const stack: [TypeDesc, number][] = [[t, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    deepest = Math.max(deepest, d);
+    if (x.t === "array") stack.push([x.elem, d + 1]);
+    if (x.t === "record") for (const f of x.fields) stack.push([f.type, d + 1]);
+  }
+  if (deepest <= MAX_TYPE_DEPTH) return false;
+  out.push(diag("E0130", `this type nests ${deepest} levels deep; requests are checked to ${MAX_TYPE_DEPTH} levels, so no value of it would ever conform`, span));
+  return true;
+}
+
 export function check(policy: Policy, source: string, file: string): CheckResult {
   const out: Diagnostic[] = [];
   const types = new TypeResolver(policy.types, out);
   const typeTable = types.all();
+  for (const d of policy.types) if (typeTable[d.name] && tooDeepType(typeTable[d.name]!, d.span, out)) delete typeTable[d.name];
 
   const tools: CheckedPolicy["tools"] = [];
   for (const t of policy.tools) {
     if (tools.some((x) => x.name === t.name)) { out.push(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span)); continue; }
     const param = types.resolve(t.param);
+    if (param && tooDeepType(param, t.span, out)) continue;
     if (param) tools.push({ name: t.name, param });
   }
   const pipes: CheckedPolicy["pipes"] = [];
@@ -28,6 +48,7 @@ export function check(policy: Policy, source: string, file: string): CheckResult
       continue;
     }
     const carries = types.resolve(p.carries);
+    if (carries && tooDeepType(carries, p.span, out)) continue;
     if (carries) pipes.push({ name: p.name, from: p.from, to: p.to, carries, capacity: p.capacity });
   }
   const consts = resolveConsts(policy.consts, out);

@@ -91,6 +91,13 @@ describe("acpc", () => {
     expect(bad.code).toBe(1);
   });
 
+  it("the frame's carets line up under the span when the line has tabs", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "tab.acp"), "policy tab {\n\tallow\ttool\tnope\n}\n");
+    const tab = await run(["check", "tab.acp"], d);
+    expect(tab.err.join("\n")).toContain("2 | \tallow\ttool\tnope\n  | \t     \t^^^^^^^^^");
+  });
+
   it("eval --json reports a policy that does not compile as JSON; a file that is not UTF-8 is refused, not read with U+FFFD", async () => {
     const d = workdir();
     writeFileSync(join(d, "bad.acp"), "policy p {\n  allow tool nope\n}\n");
@@ -103,6 +110,22 @@ describe("acpc", () => {
     expect(bytes.err.join("\n")).toMatch(/not valid UTF-8 \(byte 31, line 2\)/);
   });
 
+  it("test reports a missing or non-UTF-8 policyFile as a failure and still ends with the summary line", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "gone.json"), JSON.stringify({ name: "gone", policyFile: "nope.acp", cases: [], compileError: null }));
+    const gone = await run(["test", "gone.json", "--json"], d);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.out[0]!)).toMatchObject({ passed: 0, failed: 1 });
+    expect(gone.out.at(-1)).toBe("0 passed, 1 failed");
+    writeFileSync(join(d, "latin1.acp"), Buffer.concat([Buffer.from('policy p {\n  allow fs.read "/d/'), Buffer.from([0xff]), Buffer.from('/**"\n}\n')]));
+    writeFileSync(join(d, "latin1.json"), JSON.stringify({ name: "l", policyFile: "latin1.acp", compileError: null, cases: [
+      { name: "c", request: { syscall: "fs.read", target: "/d/\ufffd/x" }, expect: { effect: "allow" } },
+    ] }));
+    const bytes = await run(["test", "latin1.json"], d);
+    expect(bytes.out.join("\n")).toContain("unreadable policyFile");
+    expect(bytes.out.at(-1)).toBe("0 passed, 1 failed");
+  });
+
   it("test matches compileError against what the compiler said, not the case file's name or source line", async () => {
     const d = workdir();
     // A syntax error (E0201), in files whose names and source hold the code they do not produce.
@@ -113,6 +136,9 @@ describe("acpc", () => {
     expect(wrong.code).toBe(1);
     writeFileSync(join(d, "E0601-guard.json"), file("2:3"));
     expect((await run(["test", "E0601-guard.json"], d)).out.at(-1)).toBe("1 passed, 0 failed");
+    // An empty compileError is still set: the policy must not compile.
+    writeFileSync(join(d, "empty.json"), JSON.stringify({ name: "empty", policy: "policy p { allow spawn }", cases: [], compileError: "" }));
+    expect((await run(["test", "empty.json"], d)).out.at(-1)).toBe("0 passed, 1 failed");
   });
 
   it("fmt --check fails on an unformatted file and fmt fixes it", async () => {
