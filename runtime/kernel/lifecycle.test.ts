@@ -12,6 +12,10 @@ const POLICY = `policy t {
   allow fs.read "/mem/**"
   allow fs.write "/mem/**"
   allow checkpoint
+  deny signal when target == "boss"
+  allow signal
+  kill spawn when target == "miner"
+  allow spawn
 }`;
 
 const paid: number[] = [];
@@ -19,6 +23,17 @@ const kernel = kernelsFor(POLICY, "t.acp", { tools: { pay: { run: (a: { amount: 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("agent lifecycle", () => {
+  it("decides spawn and signal as the policy says; an allowed one is not available (ENOSYS)", async () => {
+    const k = await kernel();
+    const call = (body: string) => `export default async function main() { try { return await ${body}; } catch (e) { return e.code; } }`;
+    expect(await k.run({ source: call(`sys.signal("boss", "SIGTERM")`) })).toMatchObject({ status: "exited", result: "EPERM", violations: [{ syscall: "signal", target: "boss", effect: "deny" }] });
+    expect(await k.run({ source: call(`sys.signal("peer", "SIGTERM")`) })).toMatchObject({ status: "exited", result: "ENOSYS", violations: [] });
+    expect(await k.run({ source: call(`sys.spawn({ name: "helper" })`) })).toMatchObject({ status: "exited", result: "ENOSYS", violations: [] });
+    expect(await k.run({ source: call(`sys.spawn({ name: "miner" })`) })).toMatchObject({ status: "killed", signal: "SIGPOLICY", violations: [{ syscall: "spawn", target: "miner", effect: "kill" }] });
+    const decided = k.recorder.records().filter((r) => r.kind === "syscall").map((r) => `${(r as { syscall: string }).syscall} ${(r as { effect: string }).effect}`);
+    expect(decided).toEqual(["signal deny", "signal allow", "spawn allow", "spawn kill"]);
+  });
+
   it("reviews calls stopped together one after the other; none is lost", async () => {
     const k = await kernel();
     paid.length = 0;

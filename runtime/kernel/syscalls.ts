@@ -181,6 +181,17 @@ const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
       },
     };
   },
+  // Declared by DESIGN as syscalls a policy decides, with no effect defined yet: decided and
+  // recorded like any call (so `deny` is EPERM and `kill` kills, as written), and an allowed one
+  // fails with ENOSYS. The target is the child's name, or the agent signalled.
+  spawn: (a, agent) => ({
+    request: { agent, syscall: "spawn", target: typeof a.name === "string" ? a.name : "" },
+    effect: async () => { throw notImplemented("spawn"); },
+  }),
+  signal: (a, agent) => ({
+    request: { agent, syscall: "signal", target: typeof a.agent === "string" ? a.agent : "" },
+    effect: async () => { throw notImplemented("signal"); },
+  }),
   checkpoint: (a, agent) => {
     const label = typeof a.label === "string" ? a.label : "";
     return {
