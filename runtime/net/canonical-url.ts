@@ -16,6 +16,9 @@ export function canonicalizeUrl(raw: string): CanonicalUrl | null {
   // An IPv6 host without its brackets, as `ip()` parses it: `ip(args.host).inCidr("::1/128")` must
   // see "::1", not "[::1]" (which parses as no address, so no CIDR rule ever matched an IPv6 URL).
   const host = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+  // A host with an empty DNS label has no canonical form: `evil.example.` (a trailing dot) is the
+  // same host as `evil.example` to DNS, yet no glob or `args.host` rule naming it would match.
+  if (!u.hostname.startsWith("[") && (host.startsWith(".") || host.endsWith(".") || host.includes(".."))) return null;
   return { href: u.href, host, port, path: u.pathname };
 }
 
