@@ -66,6 +66,7 @@ export const CODES = {
   W0101: "rule is shadowed",
   W0102: "condition is always false",
   W0103: "duplicate rule",
+  W0104: "glob never matches a canonical target",
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -42,4 +42,16 @@ describe("checker", () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(["W0101", "W0103"]);
     expect(r.checked).not.toBeNull();
   });
+
+  it("warns about a glob no canonical target can match (a deny written so protects nothing)", () => {
+    const never = ['"/mem/secrets/"', '"/mem/./x"', '"mem/**"', '"https://EVIL.example/**"', '"https://evil.example:443/**"', '"http://evil.example:80/*"', '"https://evil.example./**"', '"https://evil.example"'];
+    const fine = ['"/mem/**"', '"/"', '"https://**"', '"https://*.evil.example/**"', '"https://evil.example/a?x=*"', '"http://evil.example:8080/*/"', '"https://[::1]/**"'];
+    const rule = (g: string) => (g.startsWith('"http') ? `  deny net.fetch ${g}` : `  deny fs.read ${g}`);
+    const src = wrap([...never, ...fine].map(rule).join("\n"));
+    const r = checkSource(src, "t.acp");
+    const warned = r.diagnostics.filter((d) => d.code === "W0104").map((d) => src.slice(d.span.offset, d.span.endOffset));
+    expect(r.checked).not.toBeNull();
+    expect(warned).toEqual(never.map((g) => (g.startsWith('"http') ? `net.fetch ${g}` : `fs.read ${g}`)));
+    expect(r.diagnostics.find((d) => d.code === "W0104" && d.message.includes("EVIL"))?.message).toContain("`https://evil.example/a/a`");
+  });
 });

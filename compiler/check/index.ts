@@ -2,6 +2,8 @@
 import type { Policy, Target, Expr, Span, ConstDecl } from "../../grammar/ast.js";
 import { BUILTIN_ARGS, type TypeDesc } from "../../runtime/policy/types.js";
 import { checkPattern } from "../../stdlib/patterns.js";
+import { canonicalizeUrl, canonicalUrlTarget } from "../../runtime/net/canonical-url.js";
+import { isCanonicalPath } from "../../runtime/vfs/canonical-path.js";
 import { diag, hasErrors, type Diagnostic } from "../diagnostics.js";
 import type { CheckedPolicy, CheckedRule, TargetSel, Ty, Value } from "../ir.js";
 import { ExprChecker } from "./expr.js";
@@ -132,6 +134,20 @@ function namesIn(e: Expr): string[] {
   }
 }
 
+/**
+ * Warns about a glob no request can match: targets are canonical, and the glob's fixed text is not
+ * (`"/mem/secrets/"`, `"https://EVIL.example/**"`, `":443"`). A deny or kill written so protects
+ * nothing. Tested on one witness, every `*` taken as `a` and every `**` as `a/a`: canonical forms
+ * treat those like any other text, so the witness is canonical exactly when the fixed text allows it.
+ */
+function neverCanonical(kind: "path" | "url", glob: string, span: Span, out: Diagnostic[]): void {
+  const witness = glob.replace(/\*\*|\*/g, (m) => (m === "**" ? "a/a" : "a"));
+  if (kind === "path" ? isCanonicalPath(witness) : canonicalUrlTarget(witness) !== null) return;
+  const canon = kind === "url" ? canonicalizeUrl(witness)?.href : undefined;
+  out.push(diag("W0104", `this glob never matches: ${kind === "path" ? "paths are canonical (absolute, no empty, `.` or `..` segment, no trailing `/`)" : "URLs are canonical (lower-case scheme and host, no default port, no empty host label, no fragment or user info)"}`
+    + (canon ? `, and \`${witness}\` would be \`${canon}\`` : ""), span));
+}
+
 function targetSel(
   t: Target, tools: CheckedPolicy["tools"], pipes: CheckedPolicy["pipes"],
   toolNames: string[], pipeNames: string[], out: Diagnostic[],
@@ -140,11 +156,13 @@ function targetSel(
     case "fs": {
       const e = checkPattern("path", t.glob);
       if (e) { out.push(diag(e.code, `${e.message} (in ${JSON.stringify(t.glob)} at offset ${e.offset})`, t.span)); return null; }
+      neverCanonical("path", t.glob, t.span, out);
       return { kind: "fs", op: t.op, syscall: `fs.${t.op}`, glob: t.glob };
     }
     case "net": {
       const e = checkPattern("url", t.glob);
       if (e) { out.push(diag(e.code, `${e.message} (in ${JSON.stringify(t.glob)} at offset ${e.offset})`, t.span)); return null; }
+      neverCanonical("url", t.glob, t.span, out);
       return { kind: "net", glob: t.glob };
     }
     case "tool": {
