@@ -9,10 +9,11 @@ import { loadPolicy } from "../runtime/policy/load.js";
 import type { Decision } from "../runtime/policy/types.js";
 import { z } from "zod";
 
-const caseSchema = z.object({
+// Strict: a misspelled key (`"rules"`, `"adit"`) would otherwise check nothing and pass.
+const caseSchema = z.strictObject({
   name: z.string(),
   request: z.unknown(),
-  expect: z.object({
+  expect: z.strictObject({
     effect: z.enum(["allow", "deny", "kill", "stop"]),
     rule: z.string().nullable().optional(),
     audit: z.array(z.string()).optional(),
@@ -25,7 +26,8 @@ export const caseFileSchema = z.object({
   policyFile: z.string().optional(),
   cases: z.array(caseSchema),
   compileError: z.string().nullable().optional(),
-}).refine((f) => (f.policy === undefined) !== (f.policyFile === undefined), { message: "give exactly one of `policy` and `policyFile`" });
+}).refine((f) => (f.policy === undefined) !== (f.policyFile === undefined), { message: "give exactly one of `policy` and `policyFile`" })
+  .refine((f) => typeof f.compileError !== "string" || f.cases.length === 0, { message: "`cases` must be empty when `compileError` is set (the policy does not compile, so they would never run)" });
 
 export type CaseFile = z.infer<typeof caseFileSchema>;
 

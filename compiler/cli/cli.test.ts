@@ -89,6 +89,14 @@ describe("acpc", () => {
     expect(bad.out.at(-1)).toBe("1 passed, 1 failed");
     expect(bad.out.join("\n")).toContain("effect kill, expected allow");
     expect(bad.code).toBe(1);
+    // A misspelled key checks nothing: the file is refused, not passed.
+    writeFileSync(join(d, "shop.cases.json"), cases("kill").replace('"rule":"cheap"', '"rules":"wrong"'));
+    const typo = await run(["test", "shop.cases.json"], d);
+    expect(typo.code).toBe(1);
+    expect(typo.out.join("\n")).toMatch(/not a case file: cases\.0\.expect .*rules/);
+    // Cases beside a compileError would never run.
+    writeFileSync(join(d, "shop.cases.json"), cases("kill").replace('"compileError":null', '"compileError":"E0303"'));
+    expect((await run(["test", "shop.cases.json"], d)).out.join("\n")).toContain("`cases` must be empty when `compileError` is set");
   });
 
   it("the frame's carets line up under the span when the line has tabs", async () => {
