@@ -3,7 +3,7 @@
 // hands both to a KernelCore.
 import { FlightRecorder } from "../recorder/recorder.js";
 import type { RecorderKey } from "../recorder/key.js";
-import { defaultMounts } from "../vfs/default-mounts.js";
+import { defaultMounts, openHostMounts } from "../vfs/default-mounts.js";
 import type { MountSpec as VfsMountSpec } from "../vfs/mount-spec.js";
 import type { Backend } from "../vfs/backend.js";
 import { Vfs } from "../vfs/vfs.js";
@@ -60,7 +60,8 @@ export class Kernel {
     // A relative host directory resolves against the cwd of this call, not of a tenant's first syscall.
     // (An edge worker has no process, and no host directories either.)
     const baseDir = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
-    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts: o.mounts, baseDir }));
+    const mounts = await openHostMounts(o.mounts, baseDir);
+    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts, baseDir }));
     const vfs = await namespace();
     const rec = o.recorder ?? { memory: true };
     const policy = { name: m.policy, hash: m.sourceSha256 };

@@ -304,6 +304,18 @@ describe("kernel", () => {
     expect(ok.result).toBe("water is wet");
   });
 
+  it("holds a host directory's maxBytes for every tenant together: one directory, one quota", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "acp-quota-"));
+    const k = await kernel({ mounts: { "/mem/working": { type: "dir", path: dir, maxBytes: 100, durable: false } } });
+    const write = (name: string, n: number) => `export default async function main() {
+      try { await sys.fs.write("/mem/working/${name}", "x".repeat(${n})); return "ok"; } catch (e) { return e.code; } }`;
+    expect(await k.run({ tenant: "acme", source: write("a", 80) })).toMatchObject({ status: "exited", result: "ok" });
+    expect(await k.run({ tenant: "globex", source: write("b", 40) })).toMatchObject({ status: "exited", result: "ENOSPC" });
+    expect(await k.run({ tenant: "globex", source: write("b", 20) })).toMatchObject({ status: "exited", result: "ok" });
+    expect(readFileSync(join(dir, "a"), "utf8")).toHaveLength(80);
+    await expect(kernel({ mounts: { "/mem/working": { type: "dir", path: dir, maxBytes: -1 } as never } })).rejects.toThrow(/maxBytes/);
+  });
+
   it("resolves a relative host directory once, at create: a later chdir changes no tenant's mount", async () => {
     const base = mkdtempSync(join(tmpdir(), "acp-cwd-"));
     for (const d of ["a", "b"]) { mkdirSync(join(base, d, "data"), { recursive: true }); writeFileSync(join(base, d, "data", "f"), d); }

@@ -1,6 +1,6 @@
 // The mount table of DESIGN.md: memory for agent state by default, a host directory or any backend
 // where the embedder says so, and the kernel's read-only `/tools` and `/policy`.
-import type { Backend } from "./backend.js";
+import { isBackend, type Backend } from "./backend.js";
 import { isCanonicalPath } from "./canonical-path.js";
 import { VfsError } from "./errors.js";
 import { MemoryBackend, type MemoryLimits } from "./memory-backend.js";
@@ -22,6 +22,21 @@ export interface DefaultMountOptions {
   memory?: MemoryLimits;
   /** Where relative `dir` paths resolve. Default: the process's working directory. */
   baseDir?: string;
+}
+
+/**
+ * The host-directory specs of `mounts` opened once, as backends: every tenant's namespace then
+ * shares one backend per directory, and with it one quota (`maxBytes`) and one resolution of a
+ * relative path. Memory specs (made anew per tenant) and the embedder's own backends stay as given.
+ */
+export async function openHostMounts(mounts: DefaultMountOptions["mounts"], baseDir?: string): Promise<DefaultMountOptions["mounts"]> {
+  if (!mounts) return mounts;
+  const out: Record<string, MountSpec | Backend> = {};
+  for (const [point, spec] of Object.entries(mounts)) {
+    const dir = !isBackend(spec) && typeof spec === "object" && spec !== null && (spec as { type?: unknown }).type === "dir";
+    out[point] = dir ? await backendFor(point, spec, baseDir ?? process.cwd()) : spec;
+  }
+  return out;
 }
 
 export async function defaultMounts(opts: DefaultMountOptions = {}): Promise<Record<string, Backend>> {

@@ -245,5 +245,33 @@ describe("HostDirBackend.open", () => {
     expect(await code(HostDirBackend.open(path.join(base, "missing")))).toBe("ENOENT");
     expect(await code(HostDirBackend.open(path.join(outside, "secret.txt")))).toBe("ENOTDIR");
     expect(await code(HostDirBackend.open(root, { maxFileBytes: -1 }))).toBe("EINVAL");
+    expect(await code(HostDirBackend.open(root, { maxBytes: 1.5 }))).toBe("EINVAL");
+  });
+});
+
+describe("host dir quota (maxBytes)", () => {
+  it("starts from the files already there (links not followed), refuses growth past it with ENOSPC, and gives back what is removed", async () => {
+    // "inside" (6 bytes) is the only regular file under the root; the links point outside.
+    const b = await HostDirBackend.open(root, { maxBytes: 20 });
+    expect(b.usedBytes).toBe(6);
+    await b.write("a.txt", "1234567890");
+    expect(b.usedBytes).toBe(16);
+    expect(await code(b.write("b.txt", "12345"))).toBe("ENOSPC");
+    expect(await b.stat("b.txt")).toBeNull();
+    await b.write("a.txt", "1");            // a replacement that shrinks frees space
+    expect(b.usedBytes).toBe(7);
+    await b.write("b.txt", "1234567890123");
+    expect(await code(b.write("c.txt", "x"))).toBe("ENOSPC");
+    await b.remove("b.txt");
+    expect(b.usedBytes).toBe(7);
+    expect(await readdir(root)).not.toContain("b.txt");
+  });
+
+  it("holds under concurrent writes: the space is taken before the write, not after", async () => {
+    const b = await HostDirBackend.open(root, { maxBytes: 6 + 30 });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => code(b.write(`f${i}`, "0123456789"))));
+    expect(results.filter((r) => r === "ok")).toHaveLength(3);
+    expect(results.filter((r) => r === "ENOSPC")).toHaveLength(5);
+    expect(b.usedBytes).toBe(36);
   });
 });

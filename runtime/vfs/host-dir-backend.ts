@@ -19,6 +19,10 @@ export interface HostDirOptions {
   durable?: boolean;
   /** "auto" (default) uses /proc/self/fd anchoring where it works; "path" forces the portable walk. */
   anchoring?: "auto" | Anchoring;
+  /** Largest total of the directory's file bytes that writes may bring it to (ENOSPC past it). The
+   * total is found by a walk at open and then kept by this backend's own writes and removes: what
+   * others change in the directory meanwhile is not seen. Default: no limit. */
+  maxBytes?: number;
 }
 
 const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -35,7 +39,15 @@ export class HostDirBackend implements Backend {
     readonly maxFileBytes: number,
     private readonly durable: boolean,
     readonly anchoring: Anchoring,
+    readonly maxBytes: number | null,
+    /** File bytes in the directory (kept only with maxBytes), writes in flight included. */
+    private used: number,
   ) {}
+
+  /** File bytes the directory holds by this backend's count; null without maxBytes. */
+  get usedBytes(): number | null {
+    return this.maxBytes === null ? null : this.used;
+  }
 
   /** `root` must be an existing directory; relative roots resolve against the process's cwd. */
   static async open(root: string, opts: HostDirOptions = {}): Promise<HostDirBackend> {
@@ -54,7 +66,10 @@ export class HostDirBackend implements Backend {
     const proc = await procAnchoringWorks(real);
     if (wanted === "proc" && !proc) throw new VfsError("EINVAL", root, "/proc/self/fd anchoring is not available on this host");
     const anchoring = wanted === "path" || !proc ? "path" : "proc";
-    return new HostDirBackend(real, opts.readOnly ?? false, max, opts.durable ?? true, anchoring);
+    const quota = opts.maxBytes ?? null;
+    if (quota !== null && (!Number.isSafeInteger(quota) || quota < 0)) throw new VfsError("EINVAL", root, `maxBytes must be a non-negative integer, got ${quota}`);
+    const used = quota === null ? 0 : await fileBytesUnder(real).catch((e) => { throw hostError(e, root); });
+    return new HostDirBackend(real, opts.readOnly ?? false, max, opts.durable ?? true, anchoring, quota, used);
   }
 
   async read(rel: string): Promise<string> {
@@ -87,6 +102,14 @@ export class HostDirBackend implements Backend {
       if (old.kind !== "file" && old.kind !== "missing") throw refuseKind(old.kind, rel);
       // Replacing by rename would ignore the file's own mode; a file the host made read-only stays so.
       if (old.kind === "file" && (old.mode & 0o222) === 0) throw new VfsError("EACCES", rel, "the host file is read-only");
+      // The growth is taken before the write and given back if it fails: concurrent writes cannot
+      // each pass the check on the same free space.
+      const grows = bytes.length - (old.kind === "file" ? old.size : 0);
+      if (this.maxBytes !== null) {
+        if (grows > 0 && this.used + grows > this.maxBytes) throw new VfsError("ENOSPC", rel, `mount quota of ${this.maxBytes} bytes exceeded`);
+        this.used += grows;
+      }
+      let done = false;
       // Written beside the target and renamed over it: rename is atomic, and it replaces a link
       // planted after the check above instead of writing through it.
       const temp = RESERVED_PREFIX + randomBytes(8).toString("hex");
@@ -100,9 +123,12 @@ export class HostDirBackend implements Backend {
           await h.close();
         }
         await fs.rename(dir.at(temp), dir.at(leaf));
+        done = true;
       } catch (e) {
         await fs.unlink(dir.at(temp)).catch(() => undefined);
         throw e;
+      } finally {
+        if (!done && this.maxBytes !== null) this.used -= grows;
       }
       if (this.durable) await dir.sync();
     });
@@ -128,9 +154,9 @@ export class HostDirBackend implements Backend {
     if (this.readOnly) throw new VfsError("EROFS", rel);
     if (segs.length === 0) throw new VfsError("EACCES", rel, "the mount root cannot be removed");
     await this.inParent(segs, rel, false, async (dir, leaf) => {
-      const { kind } = await entryKind(dir.at(leaf), rel);
+      const { kind, size } = await entryKind(dir.at(leaf), rel);
       // unlink and rmdir act on the entry itself, so a link swapped in after this check is removed, not followed.
-      if (kind === "file") await fs.unlink(dir.at(leaf));
+      if (kind === "file") { await fs.unlink(dir.at(leaf)); if (this.maxBytes !== null) this.used = Math.max(0, this.used - size); }
       else if (kind === "dir") await fs.rmdir(dir.at(leaf));
       else throw refuseKind(kind, rel);
     });
@@ -187,4 +213,19 @@ export class HostDirBackend implements Backend {
   private tooBig(rel: string, size: number): VfsError {
     return new VfsError("EFBIG", rel, `file is ${size} bytes; the limit is ${this.maxFileBytes}`);
   }
+}
+
+/** Bytes of the regular files under `root`, links not followed (what a quota starts from). */
+async function fileBytesUnder(root: string): Promise<number> {
+  let total = 0;
+  const dirs = [root];
+  while (dirs.length > 0) {
+    const d = dirs.pop()!;
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) dirs.push(p);
+      else if (e.isFile()) total += (await fs.lstat(p)).size;
+    }
+  }
+  return total;
 }

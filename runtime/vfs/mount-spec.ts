@@ -20,6 +20,7 @@ export const mountSpecSchema = z.discriminatedUnion("type", [
     path: z.string().min(1),
     readOnly: z.boolean().optional(),
     maxFileBytes: byteCount.optional(),
+    maxBytes: byteCount.optional(),
     durable: z.boolean().optional(),
   }),
 ]);
@@ -40,7 +41,7 @@ export async function backendFor(point: string, spec: unknown, baseDir: string):
   const s = parseMountSpec(point, spec);
   if (s.type === "memory") return new MemoryBackend({ maxBytes: s.maxBytes, maxFileBytes: s.maxFileBytes });
   try {
-    return await HostDirBackend.open(path.resolve(baseDir, s.path), { readOnly: s.readOnly, maxFileBytes: s.maxFileBytes, durable: s.durable });
+    return await HostDirBackend.open(path.resolve(baseDir, s.path), { readOnly: s.readOnly, maxFileBytes: s.maxFileBytes, maxBytes: s.maxBytes, durable: s.durable });
   } catch (e) {
     // The host path is the operator's own config, so it may appear here; it never reaches an agent.
     throw e instanceof VfsError ? new VfsError(e.code, point, `${e.detail} (host directory ${JSON.stringify(s.path)})`, { cause: e }) : e;
