@@ -439,7 +439,8 @@ export class Isolate implements VmHost {
     }
   }
 
-  /** A guest error as text, read without running guest code (no getters, no toString). */
+  /** A guest error as text, by QuickJS's dump: guest code it runs (toJSON, getters) is held to the
+   * agent's heap limit and ticks like any other, and a killed agent's stops at its next tick. */
   private describe(v: Ptr): string {
     try {
       const d = this.io!.vm.dump(v);

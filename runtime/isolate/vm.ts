@@ -282,9 +282,10 @@ export class Vm {
     return { ok: false, error: err };
   }
 
+  /** A property's value. A getter or a proxy's trap on the way is guest code, run as such. */
   getProp(obj: Ptr, name: string): Ptr {
     const key = this.newString(name);
-    const v = box(this.e.ffi.QTS_GetProp(this.ctx, obj, key));
+    const v = box(this.run(() => this.e.ffi.QTS_GetProp(this.ctx, obj, key)));
     this.free(key);
     return v;
   }
@@ -353,10 +354,11 @@ export class Vm {
   }
 
   /** A value as the host sees it: primitives as themselves, objects as their JSON (an error's
-   * name, message and stack included). Runs no guest getters beyond what JSON.stringify does. */
+   * name, message and stack included). What JSON.stringify runs of guest code (toJSON, getters,
+   * proxy traps; toString when it fails) runs as the guest's own: its memory is charged to it. */
   dump(v: Ptr): unknown {
     if (this.typeOf(v) === "undefined") return undefined;
-    const p = this.e.ffi.QTS_Dump(this.ctx, v);
+    const p = this.run(() => this.e.ffi.QTS_Dump(this.ctx, v));
     const text = this.e.em.UTF8ToString(p);
     this.e.ffi.QTS_FreeCString(this.ctx, p);
     try { return JSON.parse(text); } catch { return text; }
