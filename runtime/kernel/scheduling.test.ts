@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Kernel } from "./create.js";
 import { kernelsFor } from "./test-kernel.js";
 import type { Agent } from "./agent.js";
+import { Scheduler, TURN_MS, type Runnable } from "./scheduler.js";
 
 const POLICY = `policy sched {
   tool ping({})
@@ -114,6 +115,29 @@ describe("the host's event loop", () => {
     // All 300 records are durable in one commit; their effects and answers ran in one stretch
     // (one or two turns) before, and now spread over many.
     expect(turns.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("the host's event loop, under many agents", () => {
+  it("gets a turn within a round: a round of many agents is cut at the turn's deadline, not run whole", async () => {
+    // 100 agents, each using at least 1 ms per quantum (CPU-bound agents at 8 ticks use ~2 ms): a
+    // whole round is far more than TURN_MS. 2,000 real agents held the host for 2 s per round.
+    const s = new Scheduler();
+    const ran: number[] = [];
+    const agents: Runnable[] = Array.from({ length: 100 }, (_, i) => ({ priority: 0, runSlice: () => {
+      const until = performance.now() + 1;
+      while (performance.now() < until) { /* a quantum's work */ }
+      ran.push(i);
+      return false;
+    } }));
+    for (const a of agents) s.enqueue(a);
+    const ranWhenHostRan = await new Promise<number>((resolve) => setImmediate(() => resolve(ran.length)));
+    expect(TURN_MS).toBeLessThan(50);
+    expect(ranWhenHostRan).toBeGreaterThan(0);
+    expect(ranWhenHostRan).toBeLessThan(100);
+    // The rest of the round runs on the next turns, in order, each agent once.
+    await new Promise<void>((resolve) => { const poll = () => (ran.length === 100 ? resolve() : setImmediate(poll)); poll(); });
+    expect(ran).toEqual([...Array(100).keys()]);
   });
 });
 
