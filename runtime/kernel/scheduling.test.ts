@@ -154,6 +154,18 @@ describe("quotas", () => {
     expect(lines).toBeLessThan(200);
   });
 
+  it("charges the host's work on a large answer given in the call: a loop reading a big file ends within its slice", async () => {
+    const k = await kernel({ recorder: { memory: true } });
+    await k.vfs.write("/mem/working/big", "z".repeat(256 * 1024));
+    // Each read is answered in the call with 256 Ki characters (4 ticks of host work that QuickJS's
+    // counter never sees); uncharged, all 200 ran in one slice of 100 ticks.
+    const a = await k.spawn({ name: "reader", limits: { sliceTicks: 100, sliceMs: 1e9 }, source: `export default async function main() {
+      for (let i = 0; i < 200; i++) sys.fs.read("/mem/working/big"); return "done"; }` });
+    expect(await a.wait()).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code: "EBUDGET" } });
+    expect(a.syscallCount).toBeLessThan(30);
+    expect(a.ticks).toBeGreaterThanOrEqual(100);
+  });
+
   const events = (k: Kernel, a: Agent) => k.recorder.records().filter((r) => r.kind === "agent" && (r as { agent: { id: string } }).agent.id === a.id);
 
   it.each([
