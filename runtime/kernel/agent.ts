@@ -155,6 +155,7 @@ export class Agent {
 
   /** Back to running: hand over what arrived while stopped, then let the guest go on. */
   private resume(): void {
+    this.heldChars = 0;
     for (const f of this.held.splice(0)) f();
     this.env.schedule(this);
   }
@@ -317,7 +318,7 @@ export class Agent {
         if (!immediate) this.note(recorder.complete(done));
         else try { recorder.completeNow(done); } catch (e) { this.env.onRecorderError?.(e); }
       }
-      this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)));
+      this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)), payload?.length ?? 0);
     };
     const run = () => {
       if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
@@ -362,10 +363,22 @@ export class Agent {
     return "pending";
   }
 
-  /** Hands a result to the guest now, or when the agent is continued. */
-  private deliver(f: () => boolean | void): void {
+  /** Characters of the answers held for a stopped agent, until it is continued. */
+  private heldChars = 0;
+
+  /** Hands a result (of `chars` characters) to the guest now, or when the agent is continued. The
+   * answers held meanwhile count with its waiting calls against inFlightBytes: uncounted, reads of
+   * a 1 MiB file sent around a call stopped for review held 1 MB of the host's heap each. */
+  private deliver(f: () => boolean | void, chars = 0): void {
     if (this.exitValue) return;
-    if (this.state === "stopped") { this.held.push(f); return; }
+    if (this.state === "stopped") {
+      this.held.push(f);
+      this.heldChars += chars;
+      if (this.isolate.pendingChars() + this.heldChars > this.limits.inFlightBytes) {
+        this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `had more than ${this.limits.inFlightBytes} characters of calls waiting at once`, code: "EQUOTA" });
+      }
+      return;
+    }
     // An answer that went back with the call itself needs no turn: the guest is running.
     if (!f()) this.env.schedule(this);
   }

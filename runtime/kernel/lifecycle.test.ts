@@ -1,4 +1,7 @@
 // Agent lifecycle against a real kernel: reviews, signals, spawn and shutdown, rollback.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { kernelsFor } from "./test-kernel.js";
 import { rowsFromLog } from "../control/status.js";
@@ -51,6 +54,21 @@ describe("agent lifecycle", () => {
     expect(paid).toEqual([6000]);
     const reviews = k.recorder.records().filter((r) => r.kind === "review").map((r) => (r as { verdict: string }).verdict);
     expect(reviews).toEqual(["approved", "rejected"]);
+  });
+
+  it.each(["memory", "file"])("counts the answers held for an agent stopped for review against inFlightBytes (%s recorder)", async (rec) => {
+    const k = await kernel({ recorder: rec === "memory" ? { memory: true } : { path: join(mkdtempSync(join(tmpdir(), "acp-held-")), "flight.log") } });
+    await k.vfs.write("/mem/working/big", "b".repeat(10_000));
+    // Reads sent beside a call stopped for review are answered into the kernel's hands, 10 K each,
+    // until the agent is continued: 50 of them pass the agent's 100 K of waiting calls.
+    const a = await k.spawn({ limits: { inFlightBytes: 100_000 }, source: `export default async function main() {
+      const ps = [sys.tool("pay", { amount: 6000 })];
+      for (let i = 0; i < 50; i++) ps.push(sys.fs.read("/mem/working/big"));
+      return (await Promise.all(ps)).length;
+    }` });
+    const exit = await Promise.race([a.wait(), sleep(3000).then(() => null)]);
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code: "EQUOTA" } });
+    expect(exit!.error!.message).toMatch(/more than 100000 characters of calls waiting/);
   });
 
   it("holds main() while a call made by the module's top level waits for review", async () => {
