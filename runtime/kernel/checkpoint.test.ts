@@ -133,6 +133,34 @@ describe("checkpoint and rollback", () => {
     expect(core.changes.get(a.id)).toEqual([{ tenant: "t", path: "/mem/working/after" }]);
   });
 
+  it("keep each changed file once per checkpoint: an agent rewriting a file does not grow its changes with every write", async () => {
+    const k = await kernel();
+    const core = k.core as unknown as { changes: Map<string, unknown[]> };
+    const a = await k.spawn({ name: "rewriter", tenant: "t", source: `export default async function main() {
+      await sys.fs.write("/mem/working/f", "v0");
+      const c1 = await sys.checkpoint("c1");
+      for (let i = 1; i <= 50; i++) await sys.fs.write("/mem/working/f", "v" + i);
+      const c2 = await sys.checkpoint("c2");
+      for (let i = 51; i <= 100; i++) await sys.fs.write("/mem/working/f", "v" + i);
+      await sys.fs.write("/mem/working/g", "new");
+      return [c1, c2];
+    }` });
+    const [c1, c2] = (await a.wait()).result as string[];
+    await new Promise((r) => setTimeout(r, 10));
+    // Kept at every write, these were 101 entries (4 KB each for a long path, for ever).
+    expect(core.changes.get(a.id)).toEqual([{ tenant: "t", path: "/mem/working/f" }, { tenant: "t", path: "/mem/working/f" }, { tenant: "t", path: "/mem/working/g" }]);
+    // Either checkpoint still undoes everything written since it.
+    const ns = await k.namespace("t");
+    const again = await k.rollback(a, c2!);
+    expect(again.restoredFrom).toMatchObject({ restored: ["/mem/working/f"], removed: ["/mem/working/g"] });
+    expect(await ns.read("/mem/working/f")).toBe("v50");
+    await again.wait();
+    const first = await k.rollback(again, c1!);
+    expect(first.restoredFrom).toMatchObject({ restored: ["/mem/working/f"] });
+    expect(await ns.read("/mem/working/f")).toBe("v0");
+    await first.wait();
+  });
+
   it("keep only the newest checkpoints of an agent: an agent checkpointing in a loop does not hold every snapshot", async () => {
     const k = await kernel({ checkpointsKept: 3 });
     const a = await k.spawn({ name: "looper", source: `export default async function main() {

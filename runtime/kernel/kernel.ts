@@ -100,6 +100,8 @@ export class KernelCore {
   /** Per agent lineage with a checkpoint: the files it wrote or removed since its first one, in order
    * (what a per-agent rollback undoes). Having an entry here is what makes an agent restartable. */
   private readonly changes = new Map<string, { tenant: string; path: string }[]>();
+  /** Per lineage: the files (tenant NUL path) in `changes` since its newest checkpoint. */
+  private readonly changedSince = new Map<string, Set<string>>();
   /** A tenant's file system namespace, as its agents see it. */
   readonly fsFor: (tenant: string) => Promise<FileSystem>;
   /** The tenants whose namespace has been made (by an agent's syscall, a write into it, or the host). */
@@ -165,6 +167,7 @@ export class KernelCore {
       let list = this.changes.get(owner);
       if (!list) this.changes.set(owner, (list = []));
       const changeIndex = list.length;
+      this.changedSince.set(owner, new Set());
       const id = `cp-${++this.checkpointSeq}`;
       this.checkpoints.set(id, { owner, tenant, label, snapshot: await snapshot, pipes, changeIndex });
       // Snapshots share what did not change, but an agent that rewrites a big file between
@@ -186,7 +189,15 @@ export class KernelCore {
     };
     const touched = (agentId: string, tenant: string, path: string) => {
       // Only agents with a checkpoint can be rolled back: the others' writes are not tracked.
-      this.changes.get(this.lineage.get(agentId) ?? agentId)?.push({ tenant, path });
+      const owner = this.lineage.get(agentId) ?? agentId;
+      const list = this.changes.get(owner);
+      if (!list) return;
+      // A rollback needs each path once after each checkpoint: kept at every write, an agent
+      // rewriting one file after a checkpoint held 4 KB per write for ever (400 MB at maxSyscalls).
+      const key = `${tenant}\u0000${path}`, since = this.changedSince.get(owner);
+      if (since?.has(key)) return;
+      since?.add(key);
+      list.push({ tenant, path });
     };
     this.services = { fs, fsNow, fsToRead, tools: opts.tools ?? {}, pipes: this.pipes, net: { ...DEFAULT_NET_LIMITS, ...opts.net }, pipeTimeoutMs: opts.pipeTimeoutMs ?? 30_000, checkpoint, touched };
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -347,6 +358,7 @@ export class KernelCore {
       }
     }
     changes.length = Math.min(changes.length, cp.changeIndex);
+    this.changedSince.set(owner, new Set());
     for (const [name, p] of cp.pipes) {
       const pipe = this.pipes.get(cp.tenant, name)!;
       const r: RollbackReport["pipes"][string] = {};
