@@ -117,6 +117,19 @@ describe("checkpoint and rollback", () => {
     await expect(ns.read("/mem/working/c.txt")).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("leave /state/checkpoints out of snapshots: a descriptor written later copies nothing for them", async () => {
+    const k = await kernel();
+    for (let i = 0; i < 3; i++) await k.run({ name: `a${i}`, tenant: "t", source: `export default async function main() { await sys.fs.write("/mem/working/x", "1"); return await sys.checkpoint("c"); }` });
+    const core = k.core as unknown as { checkpoints: Map<string, { snapshot: Map<string, unknown> }> };
+    expect(core.checkpoints.size).toBe(3);
+    for (const cp of core.checkpoints.values()) {
+      expect([...cp.snapshot.keys()]).toContain("/mem/working");
+      expect([...cp.snapshot.keys()]).not.toContain("/state/checkpoints");
+    }
+    // The descriptors are all there all the same.
+    expect(await (await k.namespace("t")).list("/state/checkpoints")).toEqual(["cp-1.json", "cp-2.json", "cp-3.json"]);
+  });
+
   it("keep nothing for agents that never checkpoint: a long-running kernel does not grow with them", async () => {
     const k = await kernel();
     for (let i = 0; i < 50; i++) await k.run({ name: "writer", source: `export default async function main() { for (let j = 0; j < 5; j++) await sys.fs.write("/mem/working/f" + j, "x"); }` });

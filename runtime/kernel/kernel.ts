@@ -151,7 +151,7 @@ export class KernelCore {
     this.fsFor = fs;
     this.tenants = () => [...namespaces.keys()];
     const checkpoint = async (agentId: string, tenant: string, label: string) => {
-      const vfs = (await fs(tenant)) as FileSystem & { snapshot?(): Promise<unknown> };
+      const vfs = (await fs(tenant)) as FileSystem & { snapshot?(except?: readonly string[]): Promise<unknown> };
       if (!vfs.snapshot) throw new SyscallError("ENOSYS", "this file system cannot take snapshots");
       const agent = this.agents.get(agentId);
       const owner = this.lineage.get(agentId) ?? agentId;
@@ -162,7 +162,10 @@ export class KernelCore {
         if (!reader && !sender) continue;
         pipes.set(d.name, { reader, sender, mark: this.pipes.get(tenant, d.name)!.mark() });
       }
-      const snapshot = vfs.snapshot();
+      // Not /state/checkpoints: a rollback never restores it, and held in every snapshot, each new
+      // descriptor copied the directory for the snapshot before it (kernel memory grew with the
+      // square of the checkpoints kept: 4,000 one-checkpoint agents held 314 MB).
+      const snapshot = vfs.snapshot(["/state/checkpoints"]);
       // From an agent's first checkpoint on, its file changes are kept (what a rollback undoes).
       let list = this.changes.get(owner);
       if (!list) this.changes.set(owner, (list = []));

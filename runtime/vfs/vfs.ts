@@ -92,13 +92,13 @@ export class Vfs {
   }
 
   /**
-   * Captures every mount that supports it. All hooks are called before any is awaited, so memory
+   * Captures every mount that supports it (but those in `except`). All hooks are called before any is awaited, so memory
    * mounts (which capture synchronously) form one consistent cut across mounts.
    */
-  async snapshot(): Promise<VfsSnapshot> {
+  async snapshot(except: readonly string[] = []): Promise<VfsSnapshot> {
     const taken = this.table.points.flatMap((point) => {
       const b = this.table.backend(point)!;
-      return b.snapshot ? [forward(point, () => b.snapshot!()).then((s) => [point, s] as const)] : [];
+      return b.snapshot && !except.includes(point) ? [forward(point, () => b.snapshot!()).then((s) => [point, s] as const)] : [];
     });
     return new Map(await Promise.all(taken));
   }
