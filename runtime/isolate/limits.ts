@@ -41,3 +41,29 @@ export const DEFAULT_LIMITS: IsolateLimits = {
   maxLogLines: 1_000,
   inFlightBytes: 64 * 1024 * 1024,
 };
+
+/** Smallest value of each limit; a `memoryBytes` or `stackBytes` of 0 is "no limit" to QuickJS. */
+const LIMIT_MIN: Record<keyof IsolateLimits, number> = {
+  memoryBytes: 1, stackBytes: 1, sliceTicks: 0, sliceMs: 0, totalTicks: 0, argBytes: 0,
+  maxSyscalls: 0, maxToolCalls: 0, maxLogLines: 0, inFlightBytes: 0,
+};
+/** QuickJS takes the stack size as a 32-bit number: 2^32 would wrap to 0, no limit at all. */
+const LIMIT_MAX: Partial<Record<keyof IsolateLimits, number>> = { stackBytes: 0xffff_ffff };
+
+/**
+ * Refuses limits that would not bound anything: each is compared with `>`, so a NaN (say from
+ * `Number(process.env.X)`) turned a budget off, as did a negative heap limit (QuickJS's "none") or a
+ * stack size that wraps to 0. Unknown keys are refused too: a misspelled limit was the default.
+ */
+export function checkLimits(limits: unknown, where = "limits"): void {
+  if (limits === undefined) return;
+  if (typeof limits !== "object" || limits === null || Array.isArray(limits)) throw new RangeError(`${where} must be an object of limits, not ${String(limits)}`);
+  for (const [key, v] of Object.entries(limits)) {
+    if (!Object.hasOwn(LIMIT_MIN, key)) throw new RangeError(`${where}.${key} is not a limit (${Object.keys(LIMIT_MIN).join(", ")})`);
+    const min = LIMIT_MIN[key as keyof IsolateLimits], max = LIMIT_MAX[key as keyof IsolateLimits] ?? Number.MAX_SAFE_INTEGER;
+    if (v === undefined) continue;
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= min && v <= max)) {
+      throw new RangeError(`${where}.${key} must be a whole number from ${min} to ${max}, not ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { defaultMounts, openHostMounts } from "../vfs/default-mounts.js";
 import type { MountSpec as VfsMountSpec } from "../vfs/mount-spec.js";
 import type { Backend } from "../vfs/backend.js";
 import { Vfs } from "../vfs/vfs.js";
-import type { IsolateLimits } from "../isolate/limits.js";
+import { checkLimits, type IsolateLimits } from "../isolate/limits.js";
 import type { Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
 import { KernelCore, checkKeepEnded, type KernelOptions } from "./kernel.js";
@@ -51,6 +51,7 @@ export class Kernel {
 
   static async create(o: KernelCreateOptions): Promise<Kernel> {
     checkKeepEnded(o.keepEnded); // before anything is opened
+    checkLimits(o.limits);
     const m = o.policy.manifest;
     const toolFiles: Record<string, string> = {};
     for (const t of m.tools) toolFiles[`${t.name}.json`] = JSON.stringify({ name: t.name, args: t.param, provided: Boolean(o.tools?.[t.name]) }, null, 2);

@@ -1,7 +1,7 @@
 // The kernel: owns the policy, the services, the flight recorder and every agent. Agents are
 // spawned into isolates from a per-tenant pool; whatever an agent does, the kernel goes on.
 import { randomUUID } from "node:crypto";
-import { DEFAULT_LIMITS, type IsolateLimits } from "../isolate/limits.js";
+import { DEFAULT_LIMITS, checkLimits, type IsolateLimits } from "../isolate/limits.js";
 import { IsolatePool } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
 import type { FlightRecorder } from "../recorder/recorder.js";
@@ -127,6 +127,7 @@ export class KernelCore {
   private closed = false;
 
   constructor(private readonly opts: KernelOptions) {
+    checkLimits(opts.limits);
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
     checkKeepEnded(opts.keepEnded);
     const kept = opts.checkpointsKept ?? DEFAULT_CHECKPOINTS_KEPT;
@@ -257,6 +258,7 @@ export class KernelCore {
     if (this.closed) throw new Error("the kernel is shut down");
     const id = o.id ?? this.freshId();
     if (this.taken(id)) throw new Error(`an agent with id ${id} exists`);
+    checkLimits(o.limits, "spawn limits");
     if (continues !== undefined) this.lineage.set(id, continues);
     const tenant = o.tenant ?? "";
     // The id is taken from here on: another spawn while this one waits for its instance is refused.

@@ -1,0 +1,33 @@
+// The embedding API refuses options that would not do what they say, with a message naming the
+// option, before anything is opened or any agent runs.
+import { describe, expect, it } from "vitest";
+import { kernelsFor } from "./test-kernel.js";
+
+const POLICY = `policy opts {
+  allow fs.read "/mem/**"
+}`;
+const kernel = kernelsFor(POLICY, "opts.acp");
+const LOOP = `export default async function main() { for (;;) {} }`;
+
+describe("kernel options", () => {
+  it("refuses limits that would bound nothing: NaN, negative, fractional, a wrapping stack size, unknown keys", async () => {
+    for (const [limits, field] of [
+      [{ sliceTicks: NaN }, /limits\.sliceTicks must be a whole number/],
+      [{ totalTicks: Infinity }, /limits\.totalTicks/],
+      [{ maxSyscalls: -1 }, /limits\.maxSyscalls/],
+      [{ memoryBytes: -1 }, /limits\.memoryBytes/],
+      [{ stackBytes: 0 }, /limits\.stackBytes/],
+      [{ stackBytes: 2 ** 32 }, /limits\.stackBytes/],
+      [{ argBytes: "10" }, /limits\.argBytes/],
+      [{ memoryByte: 1 << 20 }, /limits\.memoryByte is not a limit/],
+    ] as const) {
+      await expect(kernel({ limits: limits as never }), JSON.stringify(limits)).rejects.toThrow(field);
+    }
+    const k = await kernel();
+    await expect(k.spawn({ source: LOOP, limits: { sliceTicks: NaN, sliceMs: NaN } })).rejects.toThrow(/spawn limits\.sliceTicks/);
+    expect(k.list()).toEqual([]);
+    // A budget that still holds: the loop is killed.
+    const a = await k.spawn({ source: LOOP, limits: { sliceTicks: 50 } });
+    expect(await a.wait()).toMatchObject({ status: "killed", error: { code: "EBUDGET" } });
+  });
+});
