@@ -10,7 +10,7 @@ import { Vfs } from "../vfs/vfs.js";
 import { checkLimits, type IsolateLimits } from "../isolate/limits.js";
 import type { Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
-import { KernelCore, checkKeepEnded, type KernelOptions } from "./kernel.js";
+import { KernelCore, checkKernelOptions, type KernelOptions } from "./kernel.js";
 import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
 import { rowOf, type AgentRow } from "../control/status.js";
 import { serveControl, type ControlServer } from "../control/server.js";
@@ -50,7 +50,7 @@ export class Kernel {
   }
 
   static async create(o: KernelCreateOptions): Promise<Kernel> {
-    checkKeepEnded(o.keepEnded); // before anything is opened
+    checkKernelOptions(o); // before anything is opened
     checkLimits(o.limits);
     const m = o.policy.manifest;
     const toolFiles: Record<string, string> = {};

@@ -55,6 +55,16 @@ export function checkKeepEnded(n: number | undefined): void {
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new RangeError(`keepEnded must be a whole number >= 0, not ${n}`);
 }
 
+/** The kernel's numeric options, checked before anything is opened: an `agentsPerModule` of 0 (or
+ * NaN) made every spawn open QuickJS instances for ever, none of which could take the agent. */
+export function checkKernelOptions(o: Pick<KernelOptions, "agentsPerModule" | "retireModuleAfterBytes" | "termGraceMs" | "pipeTimeoutMs" | "quantumTicks" | "keepEnded">): void {
+  checkKeepEnded(o.keepEnded);
+  for (const [name, min] of [["agentsPerModule", 1], ["retireModuleAfterBytes", 0], ["termGraceMs", 0], ["pipeTimeoutMs", 0], ["quantumTicks", 1]] as const) {
+    const n = o[name];
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= min)) throw new RangeError(`${name} must be a whole number >= ${min}, not ${n}`);
+  }
+}
+
 interface CheckpointPipe { reader: boolean; sender: boolean; mark: PipeMark }
 
 interface Checkpoint {
@@ -128,8 +138,8 @@ export class KernelCore {
 
   constructor(private readonly opts: KernelOptions) {
     checkLimits(opts.limits);
+    checkKernelOptions(opts);
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
-    checkKeepEnded(opts.keepEnded);
     const kept = opts.checkpointsKept ?? DEFAULT_CHECKPOINTS_KEPT;
     if (!(Number.isInteger(kept) && kept >= 1)) throw new RangeError(`checkpointsKept must be a whole number >= 1, not ${kept}`);
     this.pipes = new PipeTable(opts.policy.manifest.pipes);

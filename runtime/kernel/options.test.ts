@@ -31,3 +31,18 @@ describe("kernel options", () => {
     expect(await a.wait()).toMatchObject({ status: "killed", error: { code: "EBUDGET" } });
   });
 });
+
+describe("kernel numeric options", () => {
+  it("refuses an agentsPerModule that no instance can satisfy (spawn opened QuickJS instances for ever)", async () => {
+    for (const agentsPerModule of [0, -1, NaN, 1.5]) {
+      await expect(kernel({ agentsPerModule }), String(agentsPerModule)).rejects.toThrow(/agentsPerModule must be a whole number >= 1/);
+    }
+    await expect(kernel({ quantumTicks: NaN })).rejects.toThrow(/quantumTicks/);
+    await expect(kernel({ pipeTimeoutMs: -5 })).rejects.toThrow(/pipeTimeoutMs/);
+    await expect(kernel({ termGraceMs: NaN })).rejects.toThrow(/termGraceMs/);
+    await expect(kernel({ retireModuleAfterBytes: -1 })).rejects.toThrow(/retireModuleAfterBytes/);
+    const k = await kernel({ agentsPerModule: 1 });
+    const a = await k.spawn({ source: `export default async function main() { return 1; }` });
+    expect(await a.wait()).toMatchObject({ status: "exited", result: 1 });
+  });
+});
