@@ -57,8 +57,11 @@ export function checkKeepEnded(n: number | undefined): void {
 
 /** The kernel's numeric options, checked before anything is opened: an `agentsPerModule` of 0 (or
  * NaN) made every spawn open QuickJS instances for ever, none of which could take the agent. */
-export function checkKernelOptions(o: Pick<KernelOptions, "agentsPerModule" | "retireModuleAfterBytes" | "termGraceMs" | "pipeTimeoutMs" | "quantumTicks" | "keepEnded">): void {
+export function checkKernelOptions(o: Pick<KernelOptions, "agentsPerModule" | "retireModuleAfterBytes" | "termGraceMs" | "pipeTimeoutMs" | "quantumTicks" | "keepEnded" | "checkpointsKept">): void {
   checkKeepEnded(o.keepEnded);
+  // Checked here, not where it is used: a kernel refused after its flight log was opened left the
+  // log with an `open` record and no `close`, and its file handle open.
+  if (o.checkpointsKept !== undefined && !(Number.isInteger(o.checkpointsKept) && o.checkpointsKept >= 1)) throw new RangeError(`checkpointsKept must be a whole number >= 1, not ${o.checkpointsKept}`);
   for (const [name, min] of [["agentsPerModule", 1], ["retireModuleAfterBytes", 0], ["termGraceMs", 0], ["pipeTimeoutMs", 0], ["quantumTicks", 1]] as const) {
     const n = o[name];
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= min)) throw new RangeError(`${name} must be a whole number >= ${min}, not ${n}`);
@@ -141,7 +144,6 @@ export class KernelCore {
     checkKernelOptions(opts);
     this.pool = new IsolatePool(opts.agentsPerModule ?? 1000, opts.retireModuleAfterBytes, { ...DEFAULT_LIMITS, ...opts.limits });
     const kept = opts.checkpointsKept ?? DEFAULT_CHECKPOINTS_KEPT;
-    if (!(Number.isInteger(kept) && kept >= 1)) throw new RangeError(`checkpointsKept must be a whole number >= 1, not ${kept}`);
     this.pipes = new PipeTable(opts.policy.manifest.pipes);
     const namespaces = new Map<string, Promise<FileSystem>>();
     /** Namespaces once they are ready: what a syscall that needs no I/O uses without waiting. */

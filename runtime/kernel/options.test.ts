@@ -1,5 +1,8 @@
 // The embedding API refuses options that would not do what they say, with a message naming the
 // option, before anything is opened or any agent runs.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { kernelsFor } from "./test-kernel.js";
 
@@ -44,5 +47,13 @@ describe("kernel numeric options", () => {
     const k = await kernel({ agentsPerModule: 1 });
     const a = await k.spawn({ source: `export default async function main() { return 1; }` });
     expect(await a.wait()).toMatchObject({ status: "exited", result: 1 });
+  });
+});
+
+describe("a refused kernel", () => {
+  it("opens nothing: a bad checkpointsKept is refused before the flight log is created", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "acp-opts-")), "flight.log");
+    await expect(kernel({ checkpointsKept: 0, recorder: { path: log } })).rejects.toThrow(/checkpointsKept must be a whole number >= 1/);
+    expect(existsSync(log)).toBe(false);
   });
 });
