@@ -94,14 +94,12 @@ export class Agent {
   /** The QuickJS instance the agent runs in; null once it has ended. */
   get slot(): ModuleSlot | null { return this.isolate.slot; }
 
-  /** Loads the module and starts main(input); problems end the agent, never the kernel. */
-  start(source: string, filename: string, input: unknown): void {
+  /** Loads the module and starts main(input), given as JSON; problems end the agent, never the kernel. */
+  start(source: string, filename: string, inputJson: string): void {
     this.note(this.env.recorder.agentEvent(this.who(), "spawned"));
     const loaded = this.isolate.load(source, filename);
     if (!loaded.ok) return this.fromOutcome(loaded);
     if (this.exitValue) return;
-    let inputJson: string;
-    try { inputJson = JSON.stringify(input ?? null); } catch { inputJson = "null"; }
     const begin = () => {
       const started = this.isolate.start(inputJson);
       if (!started.ok) return this.fromOutcome(started);

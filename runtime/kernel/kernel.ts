@@ -11,6 +11,7 @@ import { RateLimits } from "./rate-limits.js";
 import { PipeTable } from "../pipes/pipe-table.js";
 import type { PipeMark } from "../pipes/pipe.js";
 import { SyscallError } from "./errors.js";
+import { isWellFormed } from "../vfs/utf8.js";
 import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
 import type { SpawnOptions, ToolSpec } from "./types.js";
@@ -66,6 +67,37 @@ export function checkKernelOptions(o: Pick<KernelOptions, "agentsPerModule" | "r
     const n = o[name];
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= min)) throw new RangeError(`${name} must be a whole number >= ${min}, not ${n}`);
   }
+}
+
+/**
+ * Checks a spawn's options before anything is taken for it, naming the option, and returns the JSON
+ * of its input. Before, a function or Symbol as `input` (JSON.stringify gives undefined) or a
+ * missing `source` threw inside the isolate's start, which was taken for an abort of the QuickJS
+ * instance: every other agent of the tenant was marked crashed. A circular or BigInt input became
+ * `null` without a word, and a name, role, tenant or label that is not a string got the agent killed
+ * by the policy at its first syscall, as if it had misbehaved.
+ */
+function checkSpawnOptions(o: SpawnOptions): string {
+  if (typeof o !== "object" || o === null) throw new TypeError("spawn needs an options object");
+  if (typeof o.source !== "string") throw new TypeError(`spawn source must be a string (the agent module's code), not ${typeof o.source}`);
+  for (const key of ["id", "name", "role", "tenant", "filename"] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== "string") throw new TypeError(`spawn ${key} must be a string, not ${typeof v}`);
+    if (!isWellFormed(v)) throw new TypeError(`spawn ${key} holds a lone surrogate (it has no UTF-8 form)`);
+  }
+  if (o.labels !== undefined) {
+    if (typeof o.labels !== "object" || o.labels === null || Array.isArray(o.labels)) throw new TypeError("spawn labels must be an object of strings");
+    for (const [k, v] of Object.entries(o.labels)) {
+      if (typeof v !== "string") throw new TypeError(`spawn labels[${JSON.stringify(k)}] must be a string, not ${typeof v}`);
+      if (!isWellFormed(k) || !isWellFormed(v)) throw new TypeError(`spawn labels[${JSON.stringify(k)}] holds a lone surrogate (it has no UTF-8 form)`);
+    }
+  }
+  if (o.priority !== undefined && !(typeof o.priority === "number" && Number.isFinite(o.priority))) throw new TypeError(`spawn priority must be a number from -3 to 3, not ${String(o.priority)}`);
+  let json: string | undefined;
+  try { json = JSON.stringify(o.input ?? null); } catch (e) { throw new TypeError(`spawn input must be JSON: ${(e as Error).message}`); }
+  if (json === undefined) throw new TypeError(`spawn input must be JSON, not ${typeof o.input}`);
+  return json;
 }
 
 interface CheckpointPipe { reader: boolean; sender: boolean; mark: PipeMark }
@@ -268,6 +300,7 @@ export class KernelCore {
 
   private async spawnAs(o: SpawnOptions, pipeline: boolean, continues?: string): Promise<Agent> {
     if (this.closed) throw new Error("the kernel is shut down");
+    const inputJson = checkSpawnOptions(o);
     const id = o.id ?? this.freshId();
     if (this.taken(id)) throw new Error(`an agent with id ${id} exists`);
     checkLimits(o.limits, "spawn limits");
@@ -290,7 +323,7 @@ export class KernelCore {
         for (const p of this.opts.policy.manifest.pipes) if (p.from === agent.name) this.pipes.get(agent.tenant, p.name)?.close();
       });
     }
-    agent.start(o.source, o.filename ?? `${info.name}.js`, o.input);
+    agent.start(o.source, o.filename ?? `${info.name}.js`, inputJson);
     return agent;
   }
 

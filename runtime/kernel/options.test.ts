@@ -57,3 +57,44 @@ describe("a refused kernel", () => {
     expect(existsSync(log)).toBe(false);
   });
 });
+
+describe("spawn options", () => {
+  const BYSTANDER = `export default async function main() { for (let i = 0; i < 200; i++) await sys.fs.read("/mem/none").catch(() => 0); return "done"; }`;
+
+  it("refuses an input that is not JSON, or no source, without touching the tenant's other agents", async () => {
+    const k = await kernel();
+    const bystander = await k.spawn({ name: "bystander", source: BYSTANDER });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const [o, message] of [
+      [{ input: () => 1 }, /spawn input must be JSON, not function/],
+      [{ input: Symbol("x") }, /spawn input must be JSON, not symbol/],
+      [{ input: circular }, /spawn input must be JSON: .*circular/i],
+      [{ input: 10n }, /spawn input must be JSON: .*BigInt/],
+      [{ source: undefined }, /spawn source must be a string/],
+    ] as const) {
+      await expect(k.spawn({ source: `export default async function main(i) { return i; }`, ...o } as never), String(message)).rejects.toThrow(message);
+    }
+    // Nothing was spawned, and the neighbour's QuickJS instance was not taken for aborted.
+    expect(k.list().map((a) => a.name)).toEqual(["bystander"]);
+    expect(await bystander.wait()).toMatchObject({ status: "exited", result: "done" });
+  });
+
+  it("refuses names, tenants and labels that are not strings, rather than have the policy kill the agent", async () => {
+    const k = await kernel();
+    for (const [o, message] of [
+      [{ name: 42 }, /spawn name must be a string, not number/],
+      [{ tenant: 5 }, /spawn tenant must be a string/],
+      [{ role: { x: 1 } }, /spawn role must be a string/],
+      [{ id: "a\ud800" }, /spawn id holds a lone surrogate/],
+      [{ labels: { team: 1 } }, /spawn labels\["team"\] must be a string/],
+      [{ labels: ["a"] }, /spawn labels must be an object/],
+      [{ priority: NaN }, /spawn priority must be a number/],
+    ] as const) {
+      await expect(k.spawn({ source: BYSTANDER, ...o } as never), String(message)).rejects.toThrow(message);
+    }
+    expect(k.list()).toEqual([]);
+    const a = await k.spawn({ source: `export default async function main(i) { return i; }`, input: { n: 1 }, labels: { team: "a" } });
+    expect(await a.wait()).toMatchObject({ status: "exited", result: { n: 1 } });
+  });
+});
