@@ -1,6 +1,8 @@
 // Operator controls from the command line: `acpc ctl` against a running kernel's control socket,
 // and against a flight log recorded by one.
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -115,5 +117,30 @@ describe("acpc ctl against a recorded log", () => {
     expect(after.code).toBe(0);
     expect(after.out).toMatch(new RegExp(`${payer.id}\\s+payer\\s+-\\s+exited\\s`));
     expect(after.out).not.toContain("tool.call transfer");
+  });
+});
+
+describe("the control socket's path", () => {
+  it("is not taken from a file or a live socket: only a stale socket is replaced", async () => {
+    const e = await kernel();
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "precious");
+    await expect(e.k.serveControl(file)).rejects.toThrow(/exists and is not a socket/);
+    expect(readFileSync(file, "utf8")).toBe("precious");
+    // Another process's socket, still served.
+    const live = join(dir, "live.sock");
+    const other = createServer(() => undefined);
+    await new Promise<void>((r) => other.listen(live, r));
+    await expect(e.k.serveControl(live)).rejects.toThrow(/served by another process/);
+    await new Promise<void>((r) => { other.close(() => r()); });
+    // A socket nobody serves: a process that was killed without closing it.
+    const stale = join(dir, "stale.sock");
+    const child = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(stale)}, () => console.log("up"))`]);
+    await new Promise((r) => child.stdout.once("data", r));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(statSync(stale).isSocket()).toBe(true);
+    e.c = await e.k.serveControl(stale);
+    expect((await acpc("list", "--socket", stale)).code).toBe(0);
   });
 });

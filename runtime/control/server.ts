@@ -3,7 +3,7 @@
 // one JSON answer per line. `acpc ctl` is its client. Every action goes through the same agent
 // methods as the embedding API, so each is recorded like one.
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, rmSync } from "node:fs";
 import { SIGNALS, type SignalName } from "../kernel/types.js";
 import { rowOf, type AgentRow, type LiveAgent } from "./status.js";
 
@@ -55,8 +55,27 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function serveControl(kernel: Controllable, path: string): Promise<ControlServer> {
+/** What may be at the path before the socket is made: nothing, or a socket nobody serves any more
+ * (a kernel that did not close it). A regular file was deleted, and a live kernel's socket was taken
+ * over without a word, leaving its operators talking to another kernel. */
+async function clearSocketPath(path: string): Promise<void> {
+  let st;
+  try { st = lstatSync(path); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  if (!st.isSocket()) throw Object.assign(new Error(`${path} exists and is not a socket: not removed`), { code: "EEXIST" });
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once("connect", () => { probe.destroy(); resolve(true); });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) throw Object.assign(new Error(`${path} is served by another process`), { code: "EADDRINUSE" });
   rmSync(path, { force: true });
+}
+
+export async function serveControl(kernel: Controllable, path: string): Promise<ControlServer> {
+  await clearSocketPath(path);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
