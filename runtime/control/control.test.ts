@@ -1,7 +1,7 @@
 // Operator controls from the command line: `acpc ctl` against a running kernel's control socket,
 // and against a flight log recorded by one.
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { main } from "../../compiler/cli/main.js";
 import type { Io } from "../../compiler/cli/io.js";
 import { loadPolicy } from "../policy/load.js";
 import { Kernel } from "../kernel/create.js";
-import type { ControlServer } from "./server.js";
+import { serveControl, type ControlServer } from "./server.js";
 
 const POLICY = `policy ops {
   tool transfer({ amount: number, to: string })
@@ -143,4 +143,31 @@ describe("the control socket's path", () => {
     e.c = await e.k.serveControl(stale);
     expect((await acpc("list", "--socket", stale)).code).toBe(0);
   });
+});
+
+describe("a control client that never reads", () => {
+  it("is answered only as fast as it reads: the kernel does not buffer every answer", async () => {
+    let asked = 0;
+    const sock = join(dir, "slow.sock");
+    const server = await serveControl({ list: () => { asked++; return []; } }, sock);
+    const client = createConnection(sock);
+    client.pause(); // never reads
+    const requests = '{"op":"list"}\n'.repeat(10_000);
+    await new Promise((r) => client.once("connect", r));
+    for (let i = 0; i < 20; i++) client.write(requests); // 200,000 requests, 2.8 MB
+    await new Promise((r) => setTimeout(r, 1000));
+    // The socket buffers hold some answers; before, all 200,000 were made and buffered (5 MB here,
+    // over a gigabyte with 50 agents listed).
+    expect(asked).toBeGreaterThan(0);
+    expect(asked).toBeLessThan(100_000);
+    // A client that then reads gets every answer, in order.
+    let lines = 0;
+    client.setEncoding("utf8");
+    client.on("data", (d: string) => { for (const c of d) if (c === "\n") lines++; });
+    client.resume();
+    while (lines < 200_000) await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toBe(200_000);
+    client.destroy();
+    await server.close();
+  }, 30_000);
 });

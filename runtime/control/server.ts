@@ -83,17 +83,27 @@ export async function serveControl(kernel: Controllable, path: string): Promise<
     socket.on("error", () => socket.destroy());
     let buf = "";
     socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      buf += chunk;
-      if (buf.length > 1 << 20) { socket.end(JSON.stringify(fail("E2BIG", "request too large")) + "\n"); return; }
+    // Answers wait for the client to read them: a client that sends requests and never reads
+    // (each `list` a few bytes in, a row per agent out) had the kernel buffer every answer, over a
+    // gigabyte. Reading stops while the answers written are not taken, and goes on when they are.
+    const answer = () => {
       let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
+      while (!socket.writableNeedDrain && (nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         let res: ControlResponse;
         try { res = handleControl(kernel, JSON.parse(line)); } catch (e) { res = fail("EINVAL", `not JSON: ${(e as Error).message}`); }
         socket.write(JSON.stringify(res) + "\n");
       }
+      if (socket.writableNeedDrain && !socket.isPaused()) {
+        socket.pause();
+        socket.once("drain", () => { socket.resume(); answer(); });
+      }
+    };
+    socket.on("data", (chunk: string) => {
+      buf += chunk;
+      if (buf.length > 1 << 20) { socket.end(JSON.stringify(fail("E2BIG", "request too large")) + "\n"); return; }
+      answer();
     });
   });
   await new Promise<void>((resolve, reject) => {
