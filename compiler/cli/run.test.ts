@@ -58,6 +58,19 @@ describe("acpc run", () => {
     }
   });
 
+  it("refuses a --tools module that does not load as a usage error (exit 2), not an internal error", async () => {
+    const d = mkdtempSync(join(tmpdir(), "acp-run-"));
+    writeFileSync(join(d, "ok.js"), `export default async function main() { return 1; }`);
+    writeFileSync(join(d, "p.acp"), `policy p {\n  allow fs.read "/mem/**"\n}\n`);
+    writeFileSync(join(d, "syntax.js"), `export default { x: `);
+    writeFileSync(join(d, "throws.js"), `throw new Error("no API key");`);
+    for (const [tools, message] of [["syntax.js", /--tools: cannot load syntax\.js: /], ["throws.js", /--tools: cannot load throws\.js: no API key/], [".", /--tools: cannot load \.: /]] as const) {
+      const r = await run(["run", "ok.js", "--policy", "p.acp", "--tools", tools], d);
+      expect(r.code, tools).toBe(2);
+      expect(r.err.join("\n"), tools).toMatch(message);
+    }
+  });
+
   it("approves or rejects a stop-for-review as told by --review", async () => {
     const d = mkdtempSync(join(tmpdir(), "acp-run-"));
     writeFileSync(join(d, "big.js"), `export default async function main() { try { return await sys.tool("transfer", { amount: 20000, currency: "USD", to: "acct-9" }); } catch (e) { return e.code; } }`);

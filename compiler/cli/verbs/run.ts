@@ -121,7 +121,10 @@ async function toolsFrom(arg: string | undefined, cwd: string): Promise<Record<s
   if (!arg) return {};
   const path = resolve(cwd, arg);
   if (!existsSync(path)) throw new UsageError(`--tools: no such file ${arg}`);
-  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  // A module that does not load (a syntax error, a throw at its top level, a directory) is the
+  // operator's usage error, not an internal error of acpc.
+  let mod: { default?: unknown };
+  try { mod = (await import(pathToFileURL(path).href)) as { default?: unknown }; } catch (e) { throw new UsageError(`--tools: cannot load ${arg}: ${(e as Error)?.message ?? String(e)}`); }
   const tools = mod.default;
   if (!tools || typeof tools !== "object") throw new UsageError(`--tools: ${arg} must export default { name: { run(args, ctx) } }`);
   for (const [name, t] of Object.entries(tools)) if (typeof (t as ToolSpec)?.run !== "function") throw new UsageError(`--tools: tool ${name} has no run(args, ctx)`);
