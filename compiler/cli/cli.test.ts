@@ -181,4 +181,17 @@ describe("acpc", () => {
     expect(err).toBe("");
     expect(code).toBe(0);
   });
+
+  it("with --json, a usage error is also a JSON line on stdout, on every verb", async () => {
+    const d = workdir();
+    for (const argv of [["compile", "shop.acp"], ["check"], ["check", "missing.acp"], ["fmt"], ["test"], ["eval", "shop.acp"], ["inspect"], ["audit", "verify", "missing.log"], ["ctl", "list"], ["run", "a.js"], ["run", "shop.acp", "--policy", "shop.acp", "--bogus"], ["nosuchverb"]]) {
+      const r = await run([...argv, "--json"], d);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(JSON.parse(r.out.at(-1) ?? "null"), argv.join(" ")).toMatchObject({ ok: false, error: { code: "usage", message: expect.any(String) } });
+      expect(r.err.join("\n"), argv.join(" ")).not.toBe("");
+    }
+    // Without --json, stdout stays empty; a --json after `--` is an argument, not the flag.
+    expect((await run(["check"], d)).out).toEqual([]);
+    expect((await run(["check", "--", "--json"], d)).out).toEqual([]);
+  });
 });

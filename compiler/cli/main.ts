@@ -41,12 +41,21 @@ const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fm
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === "--help" || verb === "-h" || verb === "help") { io.out(USAGE); return verb ? EXIT.ok : EXIT.usage; }
+  // With --json, a usage error is also a JSON line on stdout: a script reading the last line of
+  // `acpc … --json` gets an answer whatever went wrong.
+  const dash = rest.indexOf("--");
+  const json = (dash < 0 ? rest : rest.slice(0, dash)).includes("--json");
+  const usage = (message: string) => {
+    io.err(message);
+    if (json) io.out(JSON.stringify({ ok: false, error: { code: "usage", message } }));
+    return EXIT.usage;
+  };
   const run = VERBS[verb];
-  if (!run) { io.err(`acpc: unknown verb \`${verb}\`\n\n${USAGE}`); return EXIT.usage; }
+  if (!run) return usage(`acpc: unknown verb \`${verb}\`\n\n${USAGE}`);
   try {
     return await run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) { io.err(`acpc ${verb}: ${e.message}`); return EXIT.usage; }
+    if (e instanceof UsageError) return usage(`acpc ${verb}: ${e.message}`);
     throw e;
   }
 }

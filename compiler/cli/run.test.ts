@@ -71,6 +71,25 @@ describe("acpc run", () => {
     }
   });
 
+  it("with --json, ends with a JSON line when nothing ran: a policy that does not compile, a log or a mount refused", async () => {
+    const d = mkdtempSync(join(tmpdir(), "acp-run-"));
+    writeFileSync(join(d, "ok.js"), `export default async function main() { return 1; }`);
+    writeFileSync(join(d, "p.acp"), `policy p {\n  allow fs.read "/mem/**"\n}\n`);
+    writeFileSync(join(d, "bad.acp"), `policy p {\n  allow tool nope\n}\n`);
+    const bad = await run(["run", "ok.js", "--policy", "bad.acp", "--json"], d);
+    expect(bad.code).toBe(2);
+    expect(bad.last).toMatchObject({ ok: false, file: "bad.acp", diagnostics: [{ code: "E0203", line: 2 }] });
+    const log = await run(["run", "ok.js", "--policy", "p.acp", "--record", join(d, "no/such/dir/f.log"), "--json"], d);
+    expect(log.code).toBe(2);
+    expect(log.last).toMatchObject({ ok: false, error: { code: "EIO", message: expect.stringContaining("--record") } });
+    const mount = await run(["run", "ok.js", "--policy", "p.acp", "--mount", "/tools=.", "--json"], d);
+    expect(mount.code).toBe(2);
+    expect(mount.last).toMatchObject({ ok: false, error: { code: "EACCES" } });
+    const usage = await run(["run", "ok.js", "--json"], d);
+    expect(usage.code).toBe(2);
+    expect(usage.last).toMatchObject({ ok: false, error: { code: "usage", message: expect.stringContaining("--policy") } });
+  });
+
   it("approves or rejects a stop-for-review as told by --review", async () => {
     const d = mkdtempSync(join(tmpdir(), "acp-run-"));
     writeFileSync(join(d, "big.js"), `export default async function main() { try { return await sys.tool("transfer", { amount: 20000, currency: "USD", to: "acct-9" }); } catch (e) { return e.code; } }`);

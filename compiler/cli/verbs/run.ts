@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile } from "../../compile.js";
 import { renderDiagnostic } from "../../diagnostics.js";
+import { jsonDiag } from "./compile.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { Kernel } from "../../../runtime/kernel/create.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
@@ -35,7 +36,7 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   const review = args.flags.get("--review") ?? "reject";
   if (review !== "approve" && review !== "reject") throw new UsageError("--review is approve or reject");
 
-  const policy = await policyFrom(resolve(io.cwd, policyArg), args.flags.get("--manifest") as string | undefined, io);
+  const policy = await policyFrom(resolve(io.cwd, policyArg), policyArg, args.flags.get("--manifest") as string | undefined, io, json);
   if (!policy) return EXIT.usage;
   const mounts = mountsFrom(args.multi.get("--mount") ?? [], io.cwd);
   const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
@@ -50,9 +51,9 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
     });
   } catch (e) {
     // A flight log that cannot be opened: nothing ran, and the agent never will (fail closed).
-    if (e instanceof RecorderError) { io.err(`acpc run: --record ${record}: ${e.message}`); return EXIT.usage; }
+    if (e instanceof RecorderError) return refused(io, json, e.code, `--record ${record}: ${e.message}`);
     // A mount the kernel refuses (not a canonical point, a kernel mount, not a directory) is the operator's usage error.
-    if (e instanceof VfsError) { io.err(`acpc run: --mount ${e.path}: ${e.code}: ${e.detail}`); return EXIT.usage; }
+    if (e instanceof VfsError) return refused(io, json, e.code, `--mount ${e.path}: ${e.code}: ${e.detail}`);
     throw e;
   }
   const agent = await kernel.spawn({
@@ -83,7 +84,14 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   return exit.status === "exited" ? EXIT.ok : exit.status === "killed" ? 137 : EXIT.failed;
 }
 
-async function policyFrom(path: string, manifestArg: string | undefined, io: Io): Promise<Policy | null> {
+/** Nothing ran: the message on stderr, and with --json a last stdout line that says so. */
+function refused(io: Io, json: boolean, code: string, message: string): number {
+  io.err(`acpc run: ${message}`);
+  if (json) io.out(JSON.stringify({ ok: false, error: { code, message } }));
+  return EXIT.usage;
+}
+
+async function policyFrom(path: string, file: string, manifestArg: string | undefined, io: Io, json: boolean): Promise<Policy | null> {
   try {
     if (path.endsWith(".wasm")) {
       const mPath = manifestArg ? resolve(io.cwd, manifestArg) : path.replace(/\.wasm$/, ".manifest.json");
@@ -93,10 +101,18 @@ async function policyFrom(path: string, manifestArg: string | undefined, io: Io)
     const source = readText(path);
     const r = compile(source, { filename: path });
     for (const d of r.diagnostics) if (d.severity === "error") io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
-    if (!r.wasm || !r.manifest) return null;
+    if (!r.wasm || !r.manifest) {
+      // --json: the diagnostics as `acpc compile --json` and `acpc eval --json` give them.
+      if (json) io.out(JSON.stringify({ ok: false, file, diagnostics: r.diagnostics.map(jsonDiag) }));
+      return null;
+    }
     return await loadPolicy(r.wasm, r.manifest);
   } catch (e) {
-    if (e instanceof PolicyLoadError) { io.err(`${path}: ${e.message}`); return null; }
+    if (e instanceof PolicyLoadError) {
+      io.err(`${path}: ${e.message}`);
+      if (json) io.out(JSON.stringify({ ok: false, file, error: { code: e.code, message: e.message } }));
+      return null;
+    }
     throw e;
   }
 }
