@@ -57,6 +57,19 @@ describe("loadPolicy", () => {
     expect(await code(loadPolicy(wasm, "{not json"))).toBe("E1004");
   });
 
+  it("refuses a manifest that is not its module's, and never throws on one it cannot tell apart", async () => {
+    const { wasm, manifest } = await built();
+    const other = compile(`policy other {\n  allow fs.read "/x/**"\n}`, { filename: "other.acp" });
+    // A precompiled module is not hashed: its ABI addresses must still be the manifest's.
+    expect(await code(loadPolicy(new WebAssembly.Module(wasm), other.manifest!))).toBe("E1004");
+    expect(await code(loadPolicy(new WebAssembly.Module(other.wasm!), manifest))).toBe("E1004");
+    // A manifest with the module's hash and ABI but fewer rules: the module names a rule it lacks.
+    const trimmed = { ...manifest, rules: manifest.rules.filter((r) => r.id !== "notes") };
+    const policy = await loadPolicy(wasm, trimmed);
+    expect(policy.decide({ agent: {}, syscall: "fs.write", target: "/mem/a", args: { size: 1 } })).toEqual({ effect: "deny", rule: null, audit: [] });
+    expect(await code(loadPolicy(null as never, manifest))).toBe("E1005");
+  });
+
   it("decides hostile and huge requests like the interpreter, never throwing", async () => {
     const { wasm, manifest, checked } = await built();
     const policy = await loadPolicy(wasm, manifest);

@@ -30,6 +30,9 @@ export async function loadPolicy(wasm: Uint8Array | WebAssembly.Module, manifest
   if (!parsed.ok) throw new PolicyLoadError("E1004", `invalid manifest: ${parsed.message}`);
   const manifest = parsed.manifest;
   let module: WebAssembly.Module;
+  if (!(wasm instanceof WebAssembly.Module) && !ArrayBuffer.isView(wasm) && !((wasm as unknown) instanceof ArrayBuffer)) {
+    throw new PolicyLoadError("E1005", `not a WebAssembly module: expected bytes or a WebAssembly.Module, got ${wasm === null ? "null" : typeof wasm}`);
+  }
   if (wasm instanceof WebAssembly.Module) {
     // Precompiled modules (edge workers cannot compile bytes) are trusted to be the manifest's.
     module = wasm;
@@ -45,6 +48,13 @@ export async function loadPolicy(wasm: Uint8Array | WebAssembly.Module, manifest
     if (exports.get(name) !== kind) throw new PolicyLoadError("E1003", `decision module lacks the ${kind} export \`${name}\``);
   }
   const instance = new WebAssembly.Instance(module, {});
+  // A precompiled module is not hashed: a manifest of another policy (a new module deployed beside
+  // an old manifest) would have it encode requests where the module does not read them, and name
+  // rules it does not have (decide threw a TypeError). The ABI addresses tell most such pairs apart.
+  const ex = instance.exports as Record<string, WebAssembly.Global>;
+  for (const [key, name] of [["reqBase", "req_base"], ["auditBase", "audit_base"]] as const) {
+    if (ex[name]!.value !== manifest.abi[key]) throw new PolicyLoadError("E1004", `the manifest is not this module's: manifest.abi.${key} is ${manifest.abi[key]}, the module's ${name} is ${ex[name]!.value}`);
+  }
   return new WasmPolicy(manifest, instance);
 }
 
@@ -96,9 +106,18 @@ class WasmPolicy implements Policy {
     let audit: string[] = NO_AUDIT;
     if (n > 0) {
       audit = [];
-      for (let i = 0; i < n; i++) audit.push(rules[view.getUint32(this.auditBase + 4 + 4 * i, true)]!.id);
+      for (let i = 0; i < n; i++) {
+        const r = rules[view.getUint32(this.auditBase + 4 + 4 * i, true)];
+        if (!r) return this.violation();
+        audit.push(r.id);
+      }
     }
-    return { effect: EFFECT_BY_RANK[rank]!, rule: ruleIndex < 0 ? null : rules[ruleIndex]!.id, audit };
+    // A rule or effect the manifest does not have (a module and manifest that do not belong
+    // together): the violation effect, as for any failure; decide never throws.
+    const effect = EFFECT_BY_RANK[rank];
+    const rule = ruleIndex < 0 ? null : rules[ruleIndex];
+    if (!effect || rule === undefined) return this.violation();
+    return { effect, rule: rule === null ? null : rule.id, audit };
   }
 
   private violation(): Decision {
