@@ -18,9 +18,9 @@ export interface IsolateHost {
   /** A syscall from guest code: its arguments as JSON, or (`path` set) a call whose one argument is
    * that path, sent without JSON. Return "killed" to stop the guest right here, uncatchably. */
   syscall(name: string, argsJson: string | undefined, reply: Reply, path?: string): "pending" | "killed";
-  /** main() settled: `{ ok, result }` (result: the JSON of its value, made by the guest's
-   * JSON.stringify) or `{ ok: false, error: { name, message, code } }`. */
-  exit(json: string): void;
+  /** main() settled: returned (`result` is the JSON of its value, made by the guest's
+   * JSON.stringify; undefined when it has none) or failed. */
+  exit(outcome: MainOutcome): void;
   log(json: string): void;
   /** The budget ran out (the guest is being interrupted). */
   overBudget(which: "slice" | "total"): void;
@@ -45,6 +45,10 @@ export const JOBS_PER_ANSWER = 8;
  * is host work QuickJS's ticks never see: a loop of `sys.log` with an 8 MB string used to hold the
  * host for a minute between two ticks. 64 Ki characters take ~0.1–0.2 ms, about a tick. */
 export const CHARS_PER_TICK = 65_536;
+
+export type MainOutcome =
+  | { ok: true; result: string | undefined }
+  | { ok: false; error: { name: string; message: string; code: string | null } };
 
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
@@ -206,35 +210,33 @@ export class Isolate implements VmHost {
   /** main's promise (or Promise.resolve of what it returned), until its outcome is reported. */
   private outcome: Ptr | null = null;
 
-  /** @internal VmHost: main's promise settled; reported to the host as the JSON `exit` takes. */
-  notified(): void {
+  /** @internal VmHost: main's promise settled; its outcome goes to the host's `exit`. True when
+   * there was a settled outcome to report. */
+  notified(): boolean {
     const p = this.outcome;
-    if (p === null || !this.io || this.killed) return;
+    if (p === null || !this.io || this.killed) return false;
     const vm = this.io.vm;
     const state = vm.promiseState(p);
-    if (state !== "fulfilled" && state !== "rejected") return;
+    if (state !== "fulfilled" && state !== "rejected") return false;
     this.outcome = null;
     const value = vm.promiseResult(p);
     vm.free(p);
-    if (state === "rejected") { this.mainFailed(value); return; }
+    if (state === "rejected") { this.mainFailed(value); return true; }
     let result: string | undefined;
     const stringify = vm.getProp(this.io.boot, "stringify");
     const r = vm.call(stringify, value);
     vm.free(stringify);
     vm.free(value);
     if (r.ok) { result = vm.text(r.value); vm.free(r.value); } else vm.free(r.error);
-    this.report(JSON.stringify({ ok: true, result }));
+    this.report({ ok: true, result });
+    return true;
   }
 
   /** Reports main's outcome now if its promise has settled and that was not reported yet: QuickJS
    * drops a promise job it has no memory to queue, so the notifier may never be called. True when
    * the agent has ended by it. */
   reportSettled(): boolean {
-    if (this.outcome === null || !this.io || this.killed) return false;
-    const state = this.io.vm.promiseState(this.outcome);
-    if (state !== "fulfilled" && state !== "rejected") return false;
-    this.notified();
-    return true;
+    return this.notified();
   }
 
   /** main threw or rejected with `error` (freed here): reported as a failed exit, unless the throw
@@ -253,14 +255,15 @@ export class Isolate implements VmHost {
       info = parseErrorInfo(vm.text(r.value));
       vm.free(r.value);
     }
-    this.report(JSON.stringify({ ok: false, error: info ?? { name: "Error", message: "unreadable error", code: null } }));
+    this.report({ ok: false, error: info ?? { name: "Error", message: "unreadable error", code: null } });
     return { ok: true };
   }
 
-  /** The exit JSON to the host, its size charged like any call's (a huge result is host work). */
-  private report(json: string): void {
-    if (this.killed || (json.length >= CHARS_PER_TICK && !this.chargeHostWork(json.length))) return;
-    this.host.exit(json);
+  /** main's outcome to the host, its size charged like any call's (a huge result is host work). */
+  private report(outcome: MainOutcome): void {
+    const chars = outcome.ok ? (outcome.result?.length ?? 0) : outcome.error.name.length + outcome.error.message.length;
+    if (this.killed || (chars >= CHARS_PER_TICK && !this.chargeHostWork(chars))) return;
+    this.host.exit(outcome);
   }
 
   /** `(e) => JSON of [String(e && e.name), String(e && e.message), code or null]`, compiled the first
@@ -281,7 +284,7 @@ export class Isolate implements VmHost {
   private describer: Ptr | null = null;
 
   /** A call the host made into the guest failed: what that means for the agent. */
-  private failedCall(error: Ptr): RunOutcome {
+  private failedCall(error: Ptr): Extract<RunOutcome, { ok: false }> {
     const message = this.describe(error);
     this.io?.vm.free(error);
     return { ok: false, kind: this.killed ? "interrupted" : "error", message };
@@ -431,12 +434,7 @@ export class Isolate implements VmHost {
     this.sliceStart = performance.now();
     try {
       const r = f();
-      if (!r.ok) {
-        const message = this.describe(r.error);
-        this.io?.vm.free(r.error);
-        return { ok: false, outcome: { ok: false, kind: this.killed ? "interrupted" : "error", message } };
-      }
-      return r;
+      return r.ok ? r : { ok: false, outcome: this.failedCall(r.error) };
     } catch (e) {
       return { ok: false, outcome: { ok: false, kind: "abort", message: String((e as Error)?.message ?? e) } };
     }

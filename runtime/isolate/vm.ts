@@ -235,9 +235,7 @@ export class Vm {
       if (host?.refusing) return f.QTS_NewFloat64(this.ctx, host.refusal ?? 0);
       let text = "";
       if (argc > 0) {
-        const s = f.QTS_GetString(this.ctx, f.QTS_ArgvGetJSValueConstPointer(argv, 0));
-        text = this.e.em.UTF8ToString(s);
-        f.QTS_FreeCString(this.ctx, s);
+        text = this.cString(f.QTS_GetString(this.ctx, f.QTS_ArgvGetJSValueConstPointer(argv, 0)));
       }
       const r = this.host?.fromGuest(text);
       if (r === undefined) return 0;
@@ -338,11 +336,13 @@ export class Vm {
 
   /** A string value's text; undefined for anything that is not a string (nothing is converted). */
   text(v: Ptr): string | undefined {
-    if (this.typeOf(v) !== "string") return undefined;
-    const f = this.e.ffi;
-    const p = f.QTS_GetString(this.ctx, v);
+    return this.typeOf(v) === "string" ? this.cString(this.e.ffi.QTS_GetString(this.ctx, v)) : undefined;
+  }
+
+  /** A C string QuickJS made for the host, read and freed. */
+  private cString(p: Ptr): string {
     const t = this.e.em.UTF8ToString(p);
-    f.QTS_FreeCString(this.ctx, p);
+    this.e.ffi.QTS_FreeCString(this.ctx, p);
     return t;
   }
 
@@ -358,9 +358,7 @@ export class Vm {
    * proxy traps; toString when it fails) runs as the guest's own: its memory is charged to it. */
   dump(v: Ptr): unknown {
     if (this.typeOf(v) === "undefined") return undefined;
-    const p = this.run(() => this.e.ffi.QTS_Dump(this.ctx, v));
-    const text = this.e.em.UTF8ToString(p);
-    this.e.ffi.QTS_FreeCString(this.ctx, p);
+    const text = this.cString(this.run(() => this.e.ffi.QTS_Dump(this.ctx, v)));
     try { return JSON.parse(text); } catch { return text; }
   }
 

@@ -1,7 +1,7 @@
 // One agent: its isolate, its state, and the syscall gate it goes through. Every syscall is
 // decided by the policy and recorded before its effect; a kill stops the guest at once.
 import { setMaxListeners } from "node:events";
-import { Isolate, type Prepared, type Reply } from "../isolate/isolate.js";
+import { Isolate, type MainOutcome, type Prepared, type Reply } from "../isolate/isolate.js";
 import type { IsolateLimits } from "../isolate/limits.js";
 import type { ModuleSlot } from "../isolate/pool.js";
 import type { Policy } from "../policy/load.js";
@@ -81,7 +81,7 @@ export class Agent {
     this.priority = priority;
     this.isolate = new Isolate(slot, limits, {
       syscall: (name, args, reply, path) => this.onSyscall(name, args, reply, path),
-      exit: (json) => this.onExit(json),
+      exit: (o) => this.onExit(o),
       log: (json) => this.onLog(json),
       overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
     }, prepared);
@@ -205,19 +205,10 @@ export class Agent {
 
   private onSyscall(name: string, argsJson: string | undefined, reply: Reply, path?: string): "pending" | "killed" {
     this.syscalls++;
-    if (this.syscalls > this.limits.maxSyscalls) {
-      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxSyscalls} syscalls`, code: "EQUOTA" });
-      return "killed";
-    }
+    if (this.syscalls > this.limits.maxSyscalls) return this.overQuota(`made more than ${this.limits.maxSyscalls} syscalls`);
     // This call is already counted among the waiting ones.
-    if (this.isolate.pendingChars() > this.limits.inFlightBytes) {
-      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `had more than ${this.limits.inFlightBytes} characters of calls waiting at once`, code: "EQUOTA" });
-      return "killed";
-    }
-    if (name === "tool.call" && ++this.toolCalls > this.limits.maxToolCalls) {
-      this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `made more than ${this.limits.maxToolCalls} tool calls`, code: "EQUOTA" });
-      return "killed";
-    }
+    if (this.overInFlight()) return this.overQuota(`had more than ${this.limits.inFlightBytes} characters of calls waiting at once`);
+    if (name === "tool.call" && ++this.toolCalls > this.limits.maxToolCalls) return this.overQuota(`made more than ${this.limits.maxToolCalls} tool calls`);
     const t = translate(name, argsJson, this.limits.argBytes, this.info, path);
     if (t.ok && t.call.input) {
       // Decided on what it will deliver (pipe.recv): wait for that first, then through the gate.
@@ -364,6 +355,17 @@ export class Agent {
   /** Characters of the answers held for a stopped agent, until it is continued. */
   private heldChars = 0;
 
+  /** Characters waiting for the agent: its calls not yet answered, and answers held while it is stopped. */
+  private overInFlight(): boolean {
+    return this.isolate.pendingChars() + this.heldChars > this.limits.inFlightBytes;
+  }
+
+  /** Ends the agent for a spent quota (SIGKILL, EQUOTA). */
+  private overQuota(message: string): "killed" {
+    this.end("killed", "SIGKILL", { name: "QuotaExceeded", message, code: "EQUOTA" });
+    return "killed";
+  }
+
   /** Hands a result (of `chars` characters) to the guest now, or when the agent is continued. The
    * answers held meanwhile count with its waiting calls against inFlightBytes: uncounted, reads of
    * a 1 MiB file sent around a call stopped for review held 1 MB of the host's heap each. */
@@ -372,9 +374,7 @@ export class Agent {
     if (this.state === "stopped") {
       this.held.push(f);
       this.heldChars += chars;
-      if (this.isolate.pendingChars() + this.heldChars > this.limits.inFlightBytes) {
-        this.end("killed", "SIGKILL", { name: "QuotaExceeded", message: `had more than ${this.limits.inFlightBytes} characters of calls waiting at once`, code: "EQUOTA" });
-      }
+      if (this.overInFlight()) this.overQuota(`had more than ${this.limits.inFlightBytes} characters of calls waiting at once`);
       return;
     }
     // An answer that went back with the call itself needs no turn: the guest is running.
@@ -438,16 +438,11 @@ export class Agent {
     }
   }
 
-  private onExit(json: string): void {
-    let r: { ok?: boolean; result?: string; error?: AgentExit["error"] };
-    try { r = JSON.parse(json); } catch { r = { ok: false, error: { name: "Error", message: "unreadable exit", code: null } }; }
-    if (r.ok) {
-      let result: unknown = null;
-      try { result = r.result === undefined ? null : JSON.parse(r.result); } catch { result = null; }
-      this.end("exited", null, null, result);
-    } else {
-      this.end("crashed", null, r.error ?? { name: "Error", message: "unknown", code: null });
-    }
+  private onExit(o: MainOutcome): void {
+    if (!o.ok) return this.end("crashed", null, o.error);
+    let result: unknown = null;
+    try { result = o.result === undefined ? null : JSON.parse(o.result); } catch { result = null; }
+    this.end("exited", null, null, result);
   }
 
   private onLog(json: string): void {

@@ -62,7 +62,7 @@ export class Kernel {
     // (An edge worker has no process, and no host directories either.)
     const baseDir = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.();
     const mounts = await openHostMounts(o.mounts, baseDir);
-    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts, baseDir }));
+    const namespace = async () => new Vfs(await defaultMounts({ tools: toolFiles, policy: policyFiles, mounts }));
     const vfs = await namespace();
     const rec = o.recorder ?? { memory: true };
     const policy = { name: m.policy, hash: m.sourceSha256 };
