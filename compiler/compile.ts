@@ -1,13 +1,13 @@
 // The compiler driver: source → diagnostics, and when there are no errors, a verified WASM
 // decision module with its manifest. Nothing is returned half-compiled.
 import { parse } from "../grammar/index.js";
-import type { Manifest } from "../runtime/policy/types.js";
+import type { Manifest } from "../stdlib/abi/types.js";
 import { costBound } from "./analyses/cost.js";
 import { shadowing } from "./analyses/shadowing.js";
 import { verifyAsserts } from "./analyses/asserts.js";
 import { check } from "./check/index.js";
 import { emitModule, CodegenError } from "./codegen/emit.js";
-import { compareDiagnostics, diag, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { compareDiagnostics, diag, hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
 import type { CheckedPolicy } from "./ir.js";
 import { buildManifest } from "./manifest.js";
 import { plan } from "./planner.js";

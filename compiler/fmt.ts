@@ -3,7 +3,7 @@
 // without @id that it moves is given its old line's id: see pinMovedIds); the parse is used for
 // errors and to know where each item starts.
 import { tokenMatcher, type IToken } from "chevrotain";
-import { hasErrors, type Diagnostic } from "./diagnostics.js";
+import { hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
 import { parseDocument } from "../grammar/index.js";
 import type { Policy } from "../grammar/ast.js";
 import * as T from "../grammar/lexer.js";

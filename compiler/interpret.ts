@@ -1,8 +1,8 @@
 // The reference interpreter: the oracle the compiled WASM is tested against. It is written for
 // clarity, not speed: every rule is looked at, patterns run through pinned JS RegExps.
-import { prepareRequest, type Prepared } from "../runtime/policy/prepare.js";
-import { zeroValue } from "../runtime/policy/conforms.js";
-import type { Decision } from "../runtime/policy/types.js";
+import { prepareRequest, type Prepared } from "../stdlib/abi/prepare.js";
+import { zeroValue } from "../stdlib/abi/conforms.js";
+import type { Decision } from "../stdlib/abi/types.js";
 import { BUILTINS, codePointLength, parseIp } from "../stdlib/builtins.js";
 import { oracleRegExp } from "../stdlib/patterns.js";
 import { EFFECT_RANK, type CheckedPolicy, type CheckedRule, type IExpr, type TargetSel, type Value } from "./ir.js";

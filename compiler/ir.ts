@@ -1,7 +1,7 @@
 // The checked policy: names resolved, types known, consts folded. The interpreter, the planner,
 // the WASM codegen and the verifier all consume this, never the raw AST.
 import type { Effect, Span, ViolationEffect, FsOp, PipeOp } from "../grammar/ast.js";
-import type { Syscall, TypeDesc } from "../runtime/policy/types.js";
+import type { Syscall, TypeDesc } from "../stdlib/abi/types.js";
 
 /** A type in expressions: declared types plus the few the language has for itself. */
 export type Ty = TypeDesc | { t: "ip" };

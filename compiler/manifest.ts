@@ -1,7 +1,7 @@
 // The manifest that travels beside a decision module: what the policy declares, where each rule
 // lives in the source, the hashes that bind module and source, and the cost bound.
 import { createHash } from "node:crypto";
-import type { Manifest, SpanDesc, Syscall, AbiDesc } from "../runtime/policy/types.js";
+import type { Manifest, SpanDesc, Syscall, AbiDesc } from "../stdlib/abi/types.js";
 import type { Span } from "../grammar/ast.js";
 import type { CheckedPolicy, TargetSel } from "./ir.js";
 

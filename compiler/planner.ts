@@ -4,7 +4,7 @@
 import { compileCombined } from "../stdlib/automata/compile.js";
 import type { Dfa } from "../stdlib/automata/dfa.js";
 import { isPatternError } from "../stdlib/automata/errors.js";
-import { SYSCALLS, type Syscall } from "../runtime/policy/types.js";
+import { SYSCALLS, type Syscall } from "../stdlib/abi/types.js";
 import { EFFECT_RANK, type CheckedPolicy, type CheckedRule, type TargetSel } from "./ir.js";
 
 export interface Candidate {

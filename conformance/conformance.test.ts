@@ -1,7 +1,7 @@
 // The language conformance suite and the policy packs, each case decided by both the reference
 // interpreter and the compiled WASM module. Cases are data: adding one needs no code here.
 import { describe, expect, it } from "vitest";
-import { countCases, findCaseFiles, runCaseFile } from "./runner.js";
+import { countCases, findCaseFiles, runCaseFile } from "../compiler/cli/case-runner.js";
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
 import { readFileSync, readdirSync } from "node:fs";

@@ -1,7 +1,7 @@
 // The front end's entry point: source text → Policy AST, or diagnostics.
 import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import type { Policy, Span } from "./ast.js";
-import { compareDiagnostics, diag, hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
+import { compareDiagnostics, diag, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { Junk, lex, tokenSpan } from "./lexer.js";
 import * as L from "./lexer.js";
 import { parser } from "./parser.js";

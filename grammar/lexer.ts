@@ -3,8 +3,8 @@
 // (an unterminated string is still a string) so that one run reports every error.
 import { createToken, Lexer, tokenMatcher, type IToken, type TokenType } from "chevrotain";
 import type { Span } from "./ast.js";
-import { diag, type Diagnostic } from "../compiler/diagnostics.js";
-import { isWellFormed } from "../runtime/vfs/utf8.js";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import { isWellFormed } from "../stdlib/utf8.js";
 
 // ---------- categories ----------
 

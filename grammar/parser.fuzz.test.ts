@@ -7,7 +7,7 @@ import { parse } from "./index.js";
 import { lex } from "./lexer.js";
 import { format } from "../compiler/fmt.js";
 import type { Policy } from "./ast.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { Diagnostic } from "./diagnostics.js";
 
 const RUNS = Number(process.env.ACP_FUZZ_RUNS ?? 300);
 

@@ -6,7 +6,7 @@ import type {
   AssertDecl, ConstDecl, Effect, Expr, FieldDecl, FsOp, LimitDecl, PipeDecl, Policy, Rule, Span, Target,
   ToolDecl, TypeDecl, TypeExpr, ViolationEffect,
 } from "./ast.js";
-import { diag, type Diagnostic } from "../compiler/diagnostics.js";
+import { diag, type Diagnostic } from "./diagnostics.js";
 import { DURATION_UNITS, Duration, joinSpans, stringValue, tokenSpan } from "./lexer.js";
 
 const DEFAULT_CAPACITY = 16;

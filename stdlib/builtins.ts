@@ -2,17 +2,23 @@
 // its meaning (used by the reference interpreter) and its WASM lowering (used by the codegen).
 // Keeping the three side by side is what keeps them from drifting.
 import binaryen from "binaryen";
-import type { DataBuilder } from "../compiler/codegen/data.js";
-import type { WasmLib } from "../compiler/codegen/lib/names.js";
+import type { Dfa } from "./automata/dfa.js";
 import { isPatternError } from "./automata/errors.js";
 import { inCidr, parseIp } from "./ip.js";
 import { oracleCidr, oracleRegExp, patternDfa, type PatternKind } from "./patterns.js";
 
-/** What a lowering may use: the module, the support library, and the static data builder. */
+/** What a lowering may use: the module, the support library's function names, and the static
+ * data builder. The codegen's WasmLib and DataBuilder are these, and more; the builtins need no
+ * more of them than this, so the stdlib depends on nothing above it. */
 export interface LowerCtx {
   m: binaryen.Module;
-  lib: WasmLib;
-  data: DataBuilder;
+  lib: Readonly<Record<"strStarts" | "strEnds" | "strContains" | "strLower" | "strUpper" | "dfaAccepts" | "ipInCidr", string>>;
+  data: {
+    /** Lays a DFA out as a table; its address. */
+    dfa(d: Dfa): number;
+    /** Lays a CIDR's network address out; null for no CIDR. */
+    cidr(text: string): { family: 4 | 6; addr: number; prefix: number } | null;
+  };
 }
 type Ref = binaryen.ExpressionRef;
 

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compile.js";
 import { evalExpr, interpret, selects } from "../interpret.js";
-import { prepareRequest } from "../../runtime/policy/prepare.js";
+import { prepareRequest } from "../../stdlib/abi/prepare.js";
 import type { CheckedPolicy } from "../ir.js";
 import { TARGETS, boolExpr, policyHeader, request, rule } from "../testing/generators.js";
 

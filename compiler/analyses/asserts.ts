@@ -10,9 +10,9 @@ import { compileGlob, compileRegex, dfaAccepts } from "../../stdlib/automata/com
 import type { Dfa } from "../../stdlib/automata/dfa.js";
 import { isPatternError } from "../../stdlib/automata/errors.js";
 import { regions, canonicalPathDfa } from "../../stdlib/automata/product.js";
-import { prepareRequest } from "../../runtime/policy/prepare.js";
-import { SYSCALLS, type Syscall, type TypeDesc, type Request } from "../../runtime/policy/types.js";
-import { diag, type Diagnostic } from "../diagnostics.js";
+import { prepareRequest } from "../../stdlib/abi/prepare.js";
+import { SYSCALLS, type Syscall, type TypeDesc, type Request } from "../../stdlib/abi/types.js";
+import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
 import { interpret, evalExpr, selects } from "../interpret.js";
 import type { CheckedAssert, CheckedPolicy, IExpr, TargetSel } from "../ir.js";
 import { mayApply } from "../planner.js";

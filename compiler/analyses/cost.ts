@@ -1,6 +1,6 @@
 // The static cost bound: the most abstract steps one decision can take (docs/abi.md, "Cost bound").
 // It follows the plan, so it is the cost of the candidates of the worst target, not of the policy.
-import { SYSCALLS, type Syscall } from "../../runtime/policy/types.js";
+import { SYSCALLS, type Syscall } from "../../stdlib/abi/types.js";
 import { BUILTINS } from "../../stdlib/builtins.js";
 import type { CheckedPolicy, IExpr } from "../ir.js";
 import type { Candidate, Group, Plan } from "../planner.js";

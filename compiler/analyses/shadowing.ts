@@ -1,7 +1,7 @@
 // Warns about rules that can never be the reported rule: an unconditional rule on the same
 // target (or on every target) with higher precedence, or with equal effect earlier in the source,
 // always wins first. Also flags exact duplicates.
-import { diag, type Diagnostic } from "../diagnostics.js";
+import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
 import { EFFECT_RANK, type CheckedPolicy, type CheckedRule } from "../ir.js";
 
 const rank = (r: CheckedRule) => (r.effect === "audit" ? -1 : EFFECT_RANK[r.effect]);

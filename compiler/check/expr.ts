@@ -1,10 +1,10 @@
 // Types and resolves one condition: AST Expr → typed IExpr. Reports every problem it finds and
 // returns null for a subexpression it could not type, without cascading errors from it.
 import type { Expr, Span } from "../../grammar/ast.js";
-import type { TypeDesc } from "../../runtime/policy/types.js";
+import type { TypeDesc } from "../../stdlib/abi/types.js";
 import { findBuiltin } from "../../stdlib/builtins.js";
 import { checkPattern } from "../../stdlib/patterns.js";
-import { diag, type Diagnostic } from "../diagnostics.js";
+import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { IExpr, Scalar, Ty, Value } from "../ir.js";
 import { typeToString } from "./types.js";
 

@@ -1,10 +1,10 @@
 // Name resolution and type checking of a whole policy: AST → CheckedPolicy, or every error found.
 import type { Policy, Target, Expr, Span, ConstDecl } from "../../grammar/ast.js";
-import { BUILTIN_ARGS, type TypeDesc } from "../../runtime/policy/types.js";
+import { BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { checkPattern } from "../../stdlib/patterns.js";
-import { canonicalizeUrl, canonicalUrlTarget } from "../../runtime/net/canonical-url.js";
-import { isCanonicalPath } from "../../runtime/vfs/canonical-path.js";
-import { diag, hasErrors, type Diagnostic } from "../diagnostics.js";
+import { canonicalizeUrl, canonicalUrlTarget } from "../../stdlib/abi/canonical-url.js";
+import { isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
+import { diag, hasErrors, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { CheckedPolicy, CheckedRule, TargetSel, Ty, Value } from "../ir.js";
 import { ExprChecker } from "./expr.js";
 import { TypeResolver } from "./types.js";

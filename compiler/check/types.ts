@@ -1,8 +1,8 @@
 // Resolves declared type expressions into manifest TypeDescs: names looked up, string-literal
 // unions turned into enums, recursion and malformed bounds reported.
 import type { TypeDecl, TypeExpr } from "../../grammar/ast.js";
-import type { TypeDesc } from "../../runtime/policy/types.js";
-import { diag, type Diagnostic } from "../diagnostics.js";
+import type { TypeDesc } from "../../stdlib/abi/types.js";
+import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
 
 export class TypeResolver {
   private readonly decls = new Map<string, TypeDecl>();

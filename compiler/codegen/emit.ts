@@ -2,7 +2,7 @@
 // group, one per syscall, a funcref table for O(1) dispatch (no nested br_table blocks, whose
 // construction grows with the square of the cases), and `decide`.
 import binaryen from "binaryen";
-import { AGENT_READS, SYSCALLS, type AbiDesc } from "../../runtime/policy/types.js";
+import { AGENT_READS, SYSCALLS, type AbiDesc } from "../../stdlib/abi/types.js";
 import { EFFECT_RANK, type CheckedPolicy } from "../ir.js";
 import type { Candidate, Group, Plan } from "../planner.js";
 import { DataBuilder } from "./data.js";

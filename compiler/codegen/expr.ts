@@ -1,8 +1,10 @@
 // Lowers one typed condition (IExpr) to binaryen expressions. Values: number f64, bool i32,
 // string and array i64 (packed), record i32 (block address), as docs/abi.md lays them out.
 import binaryen from "binaryen";
-import type { AgentRead, TypeDesc } from "../../runtime/policy/types.js";
-import { BUILTINS, type LowerCtx } from "../../stdlib/builtins.js";
+import type { AgentRead, TypeDesc } from "../../stdlib/abi/types.js";
+import { BUILTINS } from "../../stdlib/builtins.js";
+import type { DataBuilder } from "./data.js";
+import type { WasmLib } from "./lib/names.js";
 import type { IExpr, Scalar, Value } from "../ir.js";
 import { Fn, MEM, type Local } from "./lib/dsl.js";
 
@@ -16,7 +18,12 @@ const AGENT_OFFSET = { id: HDR.agentId, name: HDR.agentName, role: HDR.agentRole
 /** Names of the module's immutable globals; their values are fixed once static data is laid out. */
 export const GLOBALS = { reqBase: "req_base", auditBase: "audit_base" } as const;
 
-export interface CodegenCtx extends LowerCtx {
+/** The codegen's context: everything a builtin's lowering gets (stdlib's LowerCtx), and all of the
+ * support library and data builder besides. */
+export interface CodegenCtx {
+  m: binaryen.Module;
+  lib: WasmLib;
+  data: DataBuilder;
   /** The agent header fields the emitted code loads: the manifest tells the host to write only these. */
   agentReads: Set<AgentRead>;
 }

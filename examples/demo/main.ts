@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "../../compiler/compile.js";
-import { renderDiagnostic } from "../../compiler/diagnostics.js";
+import { renderDiagnostic } from "../../grammar/diagnostics.js";
 import { loadPolicy } from "../../runtime/policy/load.js";
 import { Kernel } from "../../runtime/kernel/create.js";
 import { readLog, describeVerdict } from "../../runtime/recorder/verify.js";

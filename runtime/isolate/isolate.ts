@@ -1,10 +1,11 @@
 // One agent's QuickJS runtime and context: its own heap, stack limit and tick budget. The kernel
 // owns it through this class (which reaches QuickJS only through its Vm, vm.ts) and ends it through
 // one disposal path (dispose), which also settles nothing further once the agent is dead.
-import { BOOTSTRAP, ERROR_INFO, KILLED } from "./bootstrap.js";
+import { ERROR_INFO, KILLED } from "./bootstrap.js";
 import type { IsolateLimits } from "./limits.js";
-import type { ModuleSlot } from "./pool.js";
-import { engineOf, Vm, type Ptr, type VmHost } from "./vm.js";
+import { prepare, type Prepared } from "./prepared.js";
+import type { ModuleSlot } from "./slot.js";
+import type { Ptr, Vm, VmHost } from "./vm.js";
 
 /** How the kernel answers a syscall: exactly one of these is called, at most once. Called before
  * `syscall` returns, the answer goes back with the call itself, and they return true (the guest
@@ -52,34 +53,6 @@ export type MainOutcome =
 
 export type RunOutcome = { ok: true } | { ok: false; kind: "error" | "interrupted" | "abort"; message: string };
 
-/**
- * A runtime and context with the bootstrap already evaluated, not yet given to an agent: spawning
- * is then only attaching it and evaluating the agent's module (the bootstrap's parse dominates a
- * cold start). The bootstrap's three functions are kept, as value boxes, for the agent's life.
- */
-export interface Prepared {
-  vm: Vm;
-  /** settle(id, text): how syscall outcomes reach the guest. */
-  settle: Ptr;
-  /** deliver(signal). */
-  deliver: Ptr;
-  /** The bootstrap's value: the intrinsics it captured, which `start` reads when it runs main. */
-  boot: Ptr;
-}
-
-/** Makes a Prepared runtime in `slot` (throws if QuickJS fails; nothing of the agent runs here). */
-export function prepare(slot: ModuleSlot, limits: Pick<IsolateLimits, "memoryBytes" | "stackBytes">): Prepared {
-  const vm = new Vm(engineOf(slot.module), "__acp_host");
-  vm.setLimits(limits.memoryBytes, limits.stackBytes);
-  const boot = vm.evalScript(BOOTSTRAP, "acp:bootstrap");
-  if (!boot.ok) {
-    const e = vm.dump(boot.error);
-    vm.free(boot.error);
-    throw new Error(`the bootstrap failed: ${JSON.stringify(e)}`);
-  }
-  return { vm, settle: vm.getProp(boot.value, "settle"), deliver: vm.getProp(boot.value, "deliver"), boot: boot.value };
-}
-
 export class Isolate implements VmHost {
   /** The runtime and the bootstrap's functions; null once disposed. */
   private io: Prepared | null;
@@ -99,7 +72,7 @@ export class Isolate implements VmHost {
 
   constructor(slot: ModuleSlot, private readonly limits: IsolateLimits, private readonly host: IsolateHost, prepared?: Prepared) {
     this.home = slot;
-    const p = prepared ?? prepare(slot, limits);
+    const p = prepared ?? prepare(slot.module, limits);
     p.vm.host = this;
     // A spare was prepared under the kernel's defaults; this agent's own limits apply from here.
     if (prepared) p.vm.setLimits(limits.memoryBytes, limits.stackBytes);

@@ -2,23 +2,12 @@
 // linear memory. A module instance fails badly near its 2 GB limit (a signature-mismatch trap, not
 // a clean out-of-memory), so the pool caps the runtimes each instance holds and opens another, and
 // each instance's memory is capped below that (runtime/isolate/heap-limit.ts).
-import { newQuickJSWASMModule, type QuickJSWASMModule } from "quickjs-emscripten";
-import { prepare, type Prepared } from "./isolate.js";
+import { newQuickJSWASMModule } from "quickjs-emscripten";
+import { prepare, type Prepared } from "./prepared.js";
 import type { IsolateLimits } from "./limits.js";
+import type { ModuleSlot } from "./slot.js";
 
-export interface ModuleSlot {
-  module: QuickJSWASMModule;
-  tenant: string;
-  live: number;
-  /** Set when the instance aborted: nothing new goes there, and its agents are marked crashed. */
-  poisoned: boolean;
-  /** Heap bytes still held by the runtimes of ended agents (see Isolate.dispose). */
-  leakedBytes: number;
-  /** No new agents; the instance is dropped, and all its memory with it, when its last agent ends. */
-  retired: boolean;
-  /** Runtimes with the bootstrap evaluated, waiting for an agent (counted in `live`). */
-  spares: Prepared[];
-}
+export type { ModuleSlot };
 
 /** Prepared runtimes kept per instance, made in idle turns after a spawn takes one. */
 export const SPARES_PER_MODULE = 2;
@@ -57,7 +46,7 @@ export class IsolatePool {
       for (const list of this.slots.values()) {
         for (const slot of list) {
           while (!slot.poisoned && !slot.retired && slot.spares.length < SPARES_PER_MODULE && slot.live < this.perModule) {
-            try { slot.spares.push(prepare(slot, this.spareLimits!)); slot.live++; } catch { slot.poisoned = true; }
+            try { slot.spares.push(prepare(slot.module, this.spareLimits!)); slot.live++; } catch { slot.poisoned = true; }
           }
         }
       }

@@ -1,18 +1,19 @@
 // One agent: its isolate, its state, and the syscall gate it goes through. Every syscall is
 // decided by the policy and recorded before its effect; a kill stops the guest at once.
 import { setMaxListeners } from "node:events";
-import { Isolate, type MainOutcome, type Prepared, type Reply } from "../isolate/isolate.js";
+import { Isolate, type MainOutcome, type Reply } from "../isolate/isolate.js";
+import type { Prepared } from "../isolate/prepared.js";
 import type { IsolateLimits } from "../isolate/limits.js";
-import type { ModuleSlot } from "../isolate/pool.js";
+import type { ModuleSlot } from "../isolate/slot.js";
 import type { Policy } from "../policy/load.js";
-import type { AgentInfo, Decision, Request } from "../policy/types.js";
+import type { AgentInfo, Decision, Request } from "../../stdlib/abi/types.js";
 import { SyscallError, toSyscallError } from "./errors.js";
 import { LATER, translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { Ack, FlightRecorder } from "../recorder/recorder.js";
 import type { RecordedAgent } from "../recorder/record.js";
 import type { RateLimits } from "./rate-limits.js";
-import type { RollbackReport } from "./kernel.js";
+import type { RollbackReport } from "./types.js";
 import type { Runnable } from "./scheduler.js";
 
 /** Acknowledged syscalls whose effect and answer one scheduler slice runs at most, per tick of its

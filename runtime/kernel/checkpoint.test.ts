@@ -2,7 +2,7 @@
 // agent's pipe positions; a rollback puts back what the agent changed since, and restarts it.
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "./create.js";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 
 const POLICY = `policy cp {
   type Item = { n: number }

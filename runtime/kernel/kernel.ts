@@ -11,10 +11,10 @@ import { RateLimits } from "./rate-limits.js";
 import { PipeTable } from "../pipes/pipe-table.js";
 import type { PipeMark } from "../pipes/pipe.js";
 import { SyscallError } from "./errors.js";
-import { isWellFormed } from "../vfs/utf8.js";
+import { isWellFormed } from "../../stdlib/utf8.js";
 import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
-import type { SpawnOptions, ToolSpec } from "./types.js";
+import type { RollbackReport, SpawnOptions, ToolSpec } from "./types.js";
 
 export interface KernelOptions {
   policy: Policy;
@@ -111,21 +111,6 @@ interface Checkpoint {
   pipes: Map<string, CheckpointPipe>;
   /** How many of the owner's file changes came before it. */
   changeIndex: number;
-}
-
-/** What a rollback put back. */
-export interface RollbackReport {
-  checkpoint: string;
-  label: string;
-  scope: "agent" | "tenant";
-  /** Files given their checkpointed contents again. */
-  restored: string[];
-  /** Files that did not exist at the checkpoint, removed. */
-  removed: string[];
-  /** Files the snapshot does not cover (host-directory mounts, other tenants): left as they are. */
-  unrestorable: string[];
-  /** Per pipe: messages handed out again to the reader, withdrawn from the sender, or already delivered. */
-  pipes: Record<string, { redelivered?: number; withdrawn?: number; delivered?: number }>;
 }
 
 export class KernelCore {

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 import { rowsFromLog } from "../control/status.js";
 
 const POLICY = `policy t {

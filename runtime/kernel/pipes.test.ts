@@ -1,7 +1,7 @@
 // A pool of readers on one pipe: each message is offered to one waiting reader, delivered exactly
 // once, and a delivery the policy refuses goes back to the pipe for another reader.
 import { describe, expect, it } from "vitest";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 
 const POLICY = `policy pool {
   type Job = { n: number, secret: bool }

@@ -3,7 +3,7 @@
 // effect applies instead, with no rule.
 import { parseGlob, globRegexSource } from "../../stdlib/automata/glob.js";
 import { isPatternError } from "../../stdlib/automata/errors.js";
-import type { Manifest } from "../policy/types.js";
+import type { Manifest } from "../../stdlib/abi/types.js";
 
 interface Limit { index: number; text: string; syscall: string; match: (target: string) => boolean; count: number; windowMs: number }
 

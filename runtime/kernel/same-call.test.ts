@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verify } from "../recorder/verify.js";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 
 const kernel = kernelsFor(`policy t {
   allow fs.read "/mem/**"

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "./create.js";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 import type { Agent } from "./agent.js";
 import { Scheduler, TURN_MS, type Runnable } from "./scheduler.js";
 

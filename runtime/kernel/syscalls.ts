@@ -1,11 +1,11 @@
 // The syscall table: for each guest entry point, how its arguments become the policy request
 // (canonical target, typed args) and what the effect is once the policy allows it. Arguments
 // arrive as one parsed JSON copy, so the decision and the effect see the same value.
-import { canonicalizePath } from "../vfs/canonical-path.js";
-import type { AgentInfo, Request } from "../policy/types.js";
+import { canonicalizePath } from "../../stdlib/abi/canonical-path.js";
+import type { AgentInfo, Request } from "../../stdlib/abi/types.js";
 import { SyscallError } from "./errors.js";
 import { runTool } from "./tools.js";
-import { canonicalizeUrl } from "../net/canonical-url.js";
+import { canonicalizeUrl } from "../../stdlib/abi/canonical-url.js";
 import { netFetch, type NetLimits } from "../net/fetch.js";
 import type { PipeTable } from "../pipes/pipe-table.js";
 import type { ToolSpec } from "./types.js";

@@ -1,7 +1,7 @@
 // Tenants: each has its own file system namespace and pipes; reaching into another tenant is
 // SIGTRUST → SIGKILL unless a rule explicitly allows that very access.
 import { describe, expect, it } from "vitest";
-import { kernelsFor } from "./test-kernel.js";
+import { kernelsFor } from "./testdata/test-kernel.js";
 
 const POLICY = `policy tenants {
   on violation kill

@@ -69,3 +69,18 @@ export interface PendingReview {
 }
 
 export type { IsolateLimits };
+
+/** What a rollback put back. */
+export interface RollbackReport {
+  checkpoint: string;
+  label: string;
+  scope: "agent" | "tenant";
+  /** Files given their checkpointed contents again. */
+  restored: string[];
+  /** Files that did not exist at the checkpoint, removed. */
+  removed: string[];
+  /** Files the snapshot does not cover (host-directory mounts, other tenants): left as they are. */
+  unrestorable: string[];
+  /** Per pipe: messages handed out again to the reader, withdrawn from the sender, or already delivered. */
+  pipes: Record<string, { redelivered?: number; withdrawn?: number; delivered?: number }>;
+}

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SyscallError } from "../kernel/errors.js";
-import { canonicalizeUrl } from "./canonical-url.js";
+import { canonicalizeUrl } from "../../stdlib/abi/canonical-url.js";
 import { DEFAULT_NET_LIMITS, netFetch, type NetLimits } from "./fetch.js";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");

@@ -2,7 +2,7 @@
 // decides every hop, and hard caps on request size, response size, hops and time.
 import { createHash } from "node:crypto";
 import { SyscallError } from "../kernel/errors.js";
-import { canonicalizeUrl } from "./canonical-url.js";
+import { canonicalizeUrl } from "../../stdlib/abi/canonical-url.js";
 
 export interface FetchInit { method?: string; headers?: Record<string, string>; body?: string }
 export interface NetLimits { maxResponseBytes: number; timeoutMs: number; maxRedirects: number; maxRequestBytes: number }

@@ -1,5 +1,5 @@
 // The kernel's pipes: one Pipe per (tenant, declared pipe name), created on first use.
-import type { Manifest } from "../policy/types.js";
+import type { Manifest } from "../../stdlib/abi/types.js";
 import { Pipe, type PipeStats } from "./pipe.js";
 
 export type PipeDecl = Manifest["pipes"][number];

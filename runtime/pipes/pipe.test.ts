@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Pipe, PipeTable, type PeekResult } from "./index.js";
 import { RETAIN_DELIVERED } from "./pipe.js";
 import { SyscallError } from "../kernel/errors.js";
-import type { TypeDesc } from "../policy/types.js";
+import type { TypeDesc } from "../../stdlib/abi/types.js";
 
 const Finding: TypeDesc = {
   t: "record",

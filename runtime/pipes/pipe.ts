@@ -7,8 +7,8 @@
 // (no thundering herd: a message wakes one waiting receiver). A message a reader was refused is
 // not offered to that reader again, so a reader the policy keeps from one message goes on with the
 // next ones while the refused message waits for a reader that may have it.
-import type { TypeDesc } from "../policy/types.js";
-import { conforms } from "../policy/conforms.js";
+import type { TypeDesc } from "../../stdlib/abi/types.js";
+import { conforms } from "../../stdlib/abi/conforms.js";
 import { SyscallError } from "../kernel/errors.js";
 
 export interface PipeOptions {

@@ -1,8 +1,8 @@
 // Loads a decision module beside its manifest and refuses anything that is not exactly what the
 // compiler produced: a different hash, any import, a missing export. Fails closed.
-import { RequestEncoder } from "./encode.js";
-import { parseManifest } from "./manifest-schema.js";
-import { EFFECT_BY_RANK, type Decision, type Manifest } from "./types.js";
+import { RequestEncoder } from "../../stdlib/abi/encode.js";
+import { parseManifest } from "../../stdlib/abi/manifest-schema.js";
+import { EFFECT_BY_RANK, type Decision, type Manifest } from "../../stdlib/abi/types.js";
 
 export type PolicyLoadCode = "E1001" | "E1002" | "E1003" | "E1004" | "E1005";
 

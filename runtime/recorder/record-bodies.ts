@@ -1,6 +1,6 @@
 // Builders for the bodies callers append: they take what the kernel has at hand (the request, the
 // decision, the result) and keep only what belongs in the log.
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../../stdlib/abi/types.js";
 import { CanonicalText, canonicalJson } from "./canonical-json.js";
 import { jsonDigest, sha256Hex } from "./digest.js";
 import { RecorderError } from "./recorder-error.js";

@@ -1,6 +1,6 @@
 // The records of a flight log. Every line of the log is one record in canonical JSON; every record
 // carries the chain fields (seq, ts, prev, hash) and one body, told apart by `kind`.
-import type { DecisionEffect } from "../policy/types.js";
+import type { DecisionEffect } from "../../stdlib/abi/types.js";
 
 export const RECORDER_FORMAT = "acp-flight/1";
 

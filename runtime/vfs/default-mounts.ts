@@ -1,7 +1,7 @@
 // The mount table of DESIGN.md: memory for agent state by default, a host directory or any backend
 // where the embedder says so, and the kernel's read-only `/tools` and `/policy`.
 import { isBackend, type Backend } from "./backend.js";
-import { isCanonicalPath } from "./canonical-path.js";
+import { isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
 import { VfsError } from "./errors.js";
 import { MemoryBackend, type MemoryLimits } from "./memory-backend.js";
 import { backendFor, type MountSpec } from "./mount-spec.js";

@@ -8,7 +8,7 @@ import { VfsError } from "./errors.js";
 import { entryKind, openDir, procAnchoringWorks, refuseKind, type Anchoring, type DirAnchor } from "./host-anchor.js";
 import { hostError } from "./host-errno.js";
 import { RESERVED_PREFIX, relSegments } from "./rel-path.js";
-import { wellFormed } from "./utf8.js";
+import { wellFormed } from "../../stdlib/utf8.js";
 
 export interface HostDirOptions {
   /** Refuse write and remove with EROFS. */

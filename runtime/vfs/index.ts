@@ -9,4 +9,4 @@ export { Vfs, type VfsSnapshot } from "./vfs.js";
 export { mountSpecSchema, parseMountSpec, type MountSpec } from "./mount-spec.js";
 export { defaultMounts, MEMORY_MOUNTS, KERNEL_MOUNTS, type DefaultMountOptions } from "./default-mounts.js";
 export { MAX_NAME_BYTES, RESERVED_PREFIX } from "./rel-path.js";
-export { isCanonicalPath, canonicalizePath, MAX_PATH_BYTES } from "./canonical-path.js";
+export { isCanonicalPath, canonicalizePath, MAX_PATH_BYTES } from "../../stdlib/abi/canonical-path.js";

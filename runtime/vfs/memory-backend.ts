@@ -4,7 +4,7 @@ import type { Backend, BackendSnapshot, Stat } from "./backend.js";
 import { VfsError } from "./errors.js";
 import { emptyDir, largestFile, lookup, newEpoch, ownPath, type DirNode, type Epoch, type MemNode } from "./memory-tree.js";
 import { relSegments } from "./rel-path.js";
-import { utf8Bytes, wellFormed } from "./utf8.js";
+import { utf8Bytes, wellFormed } from "../../stdlib/utf8.js";
 
 export interface MemoryLimits {
   /** Bytes of all file contents plus all entry names (so empty files are not free). Default 64 MiB. */

@@ -1,7 +1,7 @@
 // Maps canonical paths to (backend, mount-relative path) by longest mount-point prefix, and knows
 // which directories exist only because mount points lie below them (`/mem` above `/mem/working`).
 import { isBackend, type Backend } from "./backend.js";
-import { isCanonicalPath } from "./canonical-path.js";
+import { isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
 import { VfsError } from "./errors.js";
 
 export interface Resolved {

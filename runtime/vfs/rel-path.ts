@@ -1,8 +1,8 @@
 // Backends receive mount-relative paths. The kernel only passes canonical ones, but a backend checks
 // again (defence in depth), so no caller can name anything outside the mount's root.
-import { MAX_PATH_BYTES } from "./canonical-path.js";
+import { MAX_PATH_BYTES } from "../../stdlib/abi/canonical-path.js";
 import { VfsError } from "./errors.js";
-import { utf8Bytes } from "./utf8.js";
+import { utf8Bytes } from "../../stdlib/utf8.js";
 
 /** NAME_MAX of common POSIX file systems; applied everywhere so every backend accepts the same names. */
 export const MAX_NAME_BYTES = 255;

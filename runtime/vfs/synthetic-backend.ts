@@ -4,7 +4,7 @@
 import type { Backend, Stat } from "./backend.js";
 import { VfsError } from "./errors.js";
 import { relSegments } from "./rel-path.js";
-import { utf8Bytes, wellFormed } from "./utf8.js";
+import { utf8Bytes, wellFormed } from "../../stdlib/utf8.js";
 
 export type SyntheticContent = string | (() => string);
 export type SyntheticFiles = Readonly<Record<string, SyntheticContent>>;

@@ -2,10 +2,10 @@
 // canonicalizes and decides before calling here; this layer checks again anyway, so a caller that
 // skips the kernel still cannot reach outside a mount or remove one.
 import type { Backend, BackendSnapshot, Stat } from "./backend.js";
-import { MAX_PATH_BYTES, isCanonicalPath } from "./canonical-path.js";
+import { MAX_PATH_BYTES, isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
 import { VfsError } from "./errors.js";
 import { MountTable } from "./mount-table.js";
-import { utf8Bytes } from "./utf8.js";
+import { utf8Bytes } from "../../stdlib/utf8.js";
 
 /** Snapshots of the mounts whose backends can take one, by mount point. */
 export type VfsSnapshot = ReadonlyMap<string, BackendSnapshot>;

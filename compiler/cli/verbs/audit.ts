@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../compile.js";
-import { renderDiagnostic } from "../../diagnostics.js";
+import { renderDiagnostic } from "../../../grammar/diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { RateLimits } from "../../../runtime/kernel/rate-limits.js";
 import type { FlightRecord } from "../../../runtime/recorder/record.js";

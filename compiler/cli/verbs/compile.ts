@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compile } from "../../compile.js";
-import { hasErrors, renderDiagnostic, type Diagnostic } from "../../diagnostics.js";
+import { hasErrors, renderDiagnostic, type Diagnostic } from "../../../grammar/diagnostics.js";
 import { EXIT, UsageError, checkFlags, parseArgs, policyFiles, readText, type Io } from "../io.js";
 
 const jsonDiag = (d: Diagnostic) => ({ code: d.code, severity: d.severity, message: d.message, file: d.span.file, line: d.span.line, col: d.span.col, endLine: d.span.endLine, endCol: d.span.endCol, notes: d.notes ?? [] });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../compile.js";
 import { jsonDiag } from "./compile.js";
-import { renderDiagnostic } from "../../diagnostics.js";
+import { renderDiagnostic } from "../../../grammar/diagnostics.js";
 import { interpret } from "../../interpret.js";
 import { loadPolicy, PolicyLoadError } from "../../../runtime/policy/load.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";

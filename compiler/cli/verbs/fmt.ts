@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { format } from "../../fmt.js";
-import { renderDiagnostic } from "../../diagnostics.js";
+import { renderDiagnostic } from "../../../grammar/diagnostics.js";
 import { EXIT, UsageError, checkFlags, parseArgs, policyFiles, readText, type Io } from "../io.js";
 import { jsonDiag } from "./compile.js";
 

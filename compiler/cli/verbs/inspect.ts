@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { sha256 } from "../../manifest.js";
-import { parseManifest } from "../../../runtime/policy/manifest-schema.js";
+import { parseManifest } from "../../../stdlib/abi/manifest-schema.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
 export function inspectVerb(argv: string[], io: Io): number {

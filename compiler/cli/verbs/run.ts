@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile } from "../../compile.js";
-import { renderDiagnostic } from "../../diagnostics.js";
+import { renderDiagnostic } from "../../../grammar/diagnostics.js";
 import { jsonDiag } from "./compile.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { Kernel } from "../../../runtime/kernel/create.js";

@@ -1,7 +1,7 @@
 // `acpc test <dirs|files>`: runs conformance case files on both engines; last line `N passed, N failed`.
 import { relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
-import { findCaseFiles, runCaseFile, type CaseResult } from "../../../conformance/runner.js";
+import { findCaseFiles, runCaseFile, type CaseResult } from "../case-runner.js";
 import { EXIT, UsageError, checkFlags, parseArgs, type Io } from "../io.js";
 
 export async function testVerb(argv: string[], io: Io): Promise<number> {

@@ -4,9 +4,9 @@
 // is the host half of every decision, so it allocates nothing per request, walks a tree of type
 // nodes made once per policy with one function (no closure per type, so no call site in it sees
 // more than one target), and copies ASCII without TextEncoder.
-import { isCanonicalPath } from "../vfs/canonical-path.js";
-import { canonicalUrlTarget } from "../net/canonical-url.js";
-import { isWellFormed } from "../vfs/utf8.js";
+import { isCanonicalPath } from "./canonical-path.js";
+import { canonicalUrlTarget } from "./canonical-url.js";
+import { isWellFormed } from "../utf8.js";
 import type { PolicyShape } from "./prepare.js";
 import { AGENT_READS, SYSCALL_CODE, type AgentRead, type TypeDesc } from "./types.js";
 

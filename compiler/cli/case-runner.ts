@@ -2,11 +2,11 @@
 // interpreter and the compiled WASM module. Used by `acpc test` and by the conformance test.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { compile } from "../compiler/compile.js";
-import { renderDiagnostic } from "../compiler/diagnostics.js";
-import { interpret } from "../compiler/interpret.js";
-import { loadPolicy } from "../runtime/policy/load.js";
-import type { Decision } from "../runtime/policy/types.js";
+import { compile } from "../compile.js";
+import { renderDiagnostic } from "../../grammar/diagnostics.js";
+import { interpret } from "../interpret.js";
+import { loadPolicy } from "../../runtime/policy/load.js";
+import type { Decision } from "../../stdlib/abi/types.js";
 import { z } from "zod";
 
 // Strict: a misspelled key (`"rules"`, `"adit"`) would otherwise check nothing and pass.

@@ -1,8 +1,8 @@
 // Turns a raw request into the normalized form both the interpreter and the WASM encoder decide on,
 // or says why it is a violation without a rule (docs/reference.md, "Rules and decisions").
-import { isCanonicalPath } from "../vfs/canonical-path.js";
-import { canonicalUrlTarget } from "../net/canonical-url.js";
-import { isWellFormed } from "../vfs/utf8.js";
+import { isCanonicalPath } from "./canonical-path.js";
+import { canonicalUrlTarget } from "./canonical-url.js";
+import { isWellFormed } from "../utf8.js";
 import { conforms } from "./conforms.js";
 import { SYSCALL_CODE, type Syscall, type TypeDesc } from "./types.js";
 

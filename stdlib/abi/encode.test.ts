@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { interpret } from "../../compiler/interpret.js";
-import { loadPolicy } from "./load.js";
+import { loadPolicy } from "../../runtime/policy/load.js";
 import type { Decision } from "./types.js";
 
 const SRC = `policy enc {

@@ -1,6 +1,6 @@
 // Diagnostics: every error and warning the compiler reports is a value with a stable code,
 // a message a person can act on, and a source span. Rendering adds a code frame.
-import type { Span } from "../grammar/ast.js";
+import type { Span } from "./ast.js";
 
 export type Severity = "error" | "warning";
 

@@ -1,6 +1,6 @@
 // Strict structural check of a JSON value against a declared type. Requests are checked before
 // any decision: an ill-typed request is a violation, so a decision never meets an ill-typed value.
-import { isWellFormed } from "../vfs/utf8.js";
+import { isWellFormed } from "../utf8.js";
 import type { TypeDesc } from "./types.js";
 
 const hasOwn = Object.prototype.hasOwnProperty, isEnumerable = Object.prototype.propertyIsEnumerable;

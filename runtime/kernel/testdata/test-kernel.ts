@@ -1,8 +1,8 @@
 // For the kernel's tests: a kernel over a policy compiled from source, shut down after each test.
 import { afterEach } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { loadPolicy } from "../policy/load.js";
-import { Kernel, type KernelCreateOptions } from "./create.js";
+import { compile } from "../../../compiler/compile.js";
+import { loadPolicy } from "../../policy/load.js";
+import { Kernel, type KernelCreateOptions } from "../create.js";
 
 /** Returns `kernel(options)`: compiles `source` (throwing its diagnostics), creates a kernel, and
  * registers it to be shut down after the current test. */
