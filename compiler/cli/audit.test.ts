@@ -1,7 +1,8 @@
 import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { KEY, tempLog, writeSampleLog } from "../../runtime/recorder/testdata/sample-log.js";
+import { KEY, KEY_PEM, tempLog, writeSampleLog } from "../../runtime/recorder/testdata/sample-log.js";
 import type { Io } from "./io.js";
 import { main } from "./main.js";
 
@@ -29,67 +30,123 @@ describe("acpc audit verify", () => {
     const d = await logDir();
     const r = await run(["audit", "verify", "flight.log"], d);
     expect(r.code).toBe(0);
-    expect(r.out).toEqual(["flight.log: ok: 14 record(s); closed cleanly"]);
+    expect(r.out).toEqual(["flight.log: ok: 18 record(s), sealed through #16 in 5 seal(s); closed cleanly"]);
   });
 
-  it("exits 1 on an edited record and names it, in text and JSON", async () => {
+  it("exits 1 on an edited record and names its batch, in text and JSON", async () => {
     const d = await logDir();
     const path = join(d, "flight.log");
-    writeFileSync(path, readFileSync(path, "utf8").replace('"price":90', '"price":10'));
+    writeFileSync(path, readFileSync(path, "utf8").replace('"price":5', '"price":4'));
     const r = await run(["audit", "verify", "flight.log"], d);
     expect(r.code).toBe(1);
-    expect(r.out[0]).toContain("edited at line 5 (#4)");
+    expect(r.out[0]).toContain("edited at line 11 (#4): #4..#9 are not what seal #10 vouches for");
     const j = await run(["audit", "verify", "flight.log", "--json"], d);
-    expect(JSON.parse(j.out[0]!)).toMatchObject({ file: "flight.log", ok: false, records: 4, firstBad: { seq: 4, line: 5, reason: "edited" } });
+    expect(JSON.parse(j.out[0]!)).toMatchObject({ file: "flight.log", ok: false, firstBad: { seq: 4, line: 11, reason: "edited" } });
   });
 
-  it("exits 1 on a truncated tail; a cut at a record boundary is ok but flagged as not closed", async () => {
+  it("exits 1 on a truncated tail and on a cut at a record boundary; --live accepts a log still being written", async () => {
     const d = await logDir();
     const path = join(d, "flight.log");
     const text = readFileSync(path, "utf8");
     truncateSync(path, text.length - 10);
     expect((await run(["audit", "verify", "flight.log"], d)).code).toBe(1);
-    writeFileSync(path, text.split("\n").slice(0, 5).join("\n") + "\n");
-    const r = await run(["audit", "verify", "flight.log"], d);
-    expect(r.code).toBe(0);
-    expect(r.out[0]).toContain("NOT closed");
+    writeFileSync(path, text.split("\n").slice(0, 11).join("\n") + "\n");
+    const cut = await run(["audit", "verify", "flight.log"], d);
+    expect(cut.code).toBe(1);
+    expect(cut.out[0]).toContain("not-closed");
+    const live = await run(["audit", "verify", "flight.log", "--live"], d);
+    expect(live.code).toBe(0);
+    expect(live.out[0]).toContain("live: 0 record(s) not yet sealed");
+    writeFileSync(path, text.split("\n").slice(0, 9).join("\n") + "\n");
+    expect((await run(["audit", "verify", "flight.log"], d)).out[0]).toContain("unsealed at line 10 (#5)");
+    expect((await run(["audit", "verify", "flight.log", "--live"], d)).code).toBe(0);
   });
 
-  it("checks seals with --key-file and fails under the wrong key", async () => {
-    const d = await logDir({ key: KEY, sealEvery: 4 });
-    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-    writeFileSync(join(d, "good.key"), JSON.stringify({ id: "k1", secret: hex(KEY.secret) }));
-    writeFileSync(join(d, "bad.key"), JSON.stringify({ id: "k1", secret: "00".repeat(32) }));
-    const good = await run(["audit", "verify", "flight.log", "--key-file", "good.key"], d);
+  it("checks signatures with --trust, and fails under another key", async () => {
+    const d = await logDir({ signKey: KEY });
+    writeFileSync(join(d, "good.pub"), KEY_PEM.publicPem);
+    expect((await run(["keygen", "-o", "other"], d)).code).toBe(0);
+    expect((await run(["keygen", "-o", "other"], d)).code).toBe(2);
+    const good = await run(["audit", "verify", "flight.log", "--trust", "good.pub"], d);
     expect(good.code).toBe(0);
-    expect(good.out[0]).toContain("sealed through #15");
-    const bad = await run(["audit", "verify", "flight.log", "--key-file", "bad.key", "--json"], d);
+    expect(good.out[0]).toContain("signatures verified");
+    expect((await run(["audit", "verify", "flight.log"], d)).out[0]).toContain("signatures not checked");
+    const bad = await run(["audit", "verify", "flight.log", "--trust", "other.pub", "--json"], d);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.out[0]!).firstBad.reason).toBe("bad-seal");
+    expect(JSON.parse(bad.out[0]!).firstBad.reason).toBe("bad-signature");
+    // Several keys may be trusted at once.
+    expect((await run(["audit", "verify", "flight.log", "--trust", "other.pub", "--trust", "good.pub"], d)).code).toBe(0);
   });
 
-  it("verifies a segment that continues after released records with --after SEQ:HASH, and only then", async () => {
-    const d = await logDir();
+  it("proves a record and the log's growth: prove, then verify --proof against a kept head, without the log", async () => {
+    const d = await logDir({ signKey: KEY });
+    writeFileSync(join(d, "good.pub"), KEY_PEM.publicPem);
+    const head = JSON.parse((await run(["audit", "verify", "flight.log", "--json"], d)).out[0]!).head;
+    writeFileSync(join(d, "head.json"), JSON.stringify(head));
+    expect((await run(["audit", "prove", "flight.log", "6", "-o", "p6.json"], d)).code).toBe(0);
+    const ok = await run(["audit", "verify", "--proof", "p6.json", "--head", "head.json"], d);
+    expect(ok.code).toBe(0);
+    expect(ok.out[0]).toContain("#6 is record 6 of the 17");
+    expect((await run(["audit", "verify", "--proof", "p6.json", "--trust", "good.pub"], d)).code).toBe(0);
+    expect((await run(["audit", "verify", "--proof", "p6.json", "--head", `${head.size}:${"0".repeat(64)}`], d)).code).toBe(1);
+    expect((await run(["audit", "verify", "--proof", "p6.json"], d)).code).toBe(2);
+    const proof = JSON.parse(readFileSync(join(d, "p6.json"), "utf8"));
+    writeFileSync(join(d, "p6.json"), JSON.stringify({ ...proof, record: proof.record.replace("read", "raed") }));
+    expect((await run(["audit", "verify", "--proof", "p6.json", "--head", "head.json"], d)).code).toBe(1);
+    // The log grows in a second session; the kept head is still its prefix, by proof and by the log.
+    const { FlightRecorder } = await import("../../runtime/recorder/recorder.js");
+    const rec = await FlightRecorder.open({ path: join(d, "flight.log"), signKey: KEY });
+    await rec.append({ kind: "log", agent: { id: "a1", name: "payer", tenant: "acme" }, text: "later" });
+    await rec.close();
+    expect((await run(["audit", "verify", "flight.log", "--consistency", "head.json"], d)).out[1]).toContain("consistency: ok: the log only grew");
+    const c = await run(["audit", "prove", "flight.log", "--from", String(head.size)], d);
+    writeFileSync(join(d, "c.json"), c.out[0]!);
+    expect((await run(["audit", "verify", "--proof", "c.json", "--head", "head.json"], d)).code).toBe(0);
+    // A log rewritten under the kept head: --consistency fails.
     const path = join(d, "flight.log");
-    const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
-    const cut = JSON.parse(lines[3]!) as { seq: number; hash: string };
-    writeFileSync(join(d, "segment.log"), lines.slice(4).join("\n") + "\n");
+    const older = await logDir();
+    writeFileSync(path, readFileSync(join(older, "flight.log")));
+    const rewritten = await run(["audit", "verify", "flight.log", "--consistency", "head.json"], d);
+    expect(rewritten.code).toBe(1);
+  });
+
+  it("verifies a segment that continues after released records with --after CHECKPOINT, and only then", async () => {
+    const d = dirname(tempLog());
+    const { FlightRecorder } = await import("../../runtime/recorder/recorder.js");
+    const rec = await FlightRecorder.open({ memory: true, sealer: "inline", sealEvery: 5 });
+    for (let i = 0; i < 40; i++) rec.syscallNow({ agent: { id: "a", name: "a", tenant: "" }, syscall: "fs.read", target: `/m/${i}`, decision: { effect: "allow", rule: null, audit: [] }, outcome: { ok: true, answer: "1" } });
+    await rec.close();
+    const cp = rec.release(20)!;
+    writeFileSync(join(d, "segment.log"), rec.lines().map((l) => l + "\n").join(""));
+    writeFileSync(join(d, "cp.json"), JSON.stringify(cp));
     expect((await run(["audit", "verify", "segment.log"], d)).code).toBe(1);
-    const r = await run(["audit", "verify", "segment.log", "--after", `${cut.seq}:${cut.hash}`], d);
+    const r = await run(["audit", "verify", "segment.log", "--after", "cp.json", "--live"], d);
     expect(r.code).toBe(0);
-    expect(r.out[0]).toContain(`ok: ${lines.length - 4} record(s)`);
-    const wrong = JSON.parse(lines[2]!) as { hash: string };
-    expect((await run(["audit", "verify", "segment.log", "--after", `${cut.seq}:${wrong.hash}`], d)).code).toBe(1);
+    writeFileSync(join(d, "cp.json"), JSON.stringify({ ...cp, hash: "0".repeat(64) }));
+    expect((await run(["audit", "verify", "segment.log", "--after", "cp.json", "--live"], d)).code).toBe(1);
     expect((await run(["audit", "verify", "segment.log", "--after", "3"], d)).code).toBe(2);
+  });
+
+  it("still verifies logs of the first format, with their HMAC key", async () => {
+    const d = dirname(tempLog());
+    const v1 = join(dirname(fileURLToPath(import.meta.url)), "../../runtime/recorder/testdata/v1-sealed.log");
+    writeFileSync(join(d, "k1.key"), JSON.stringify({ id: "k1", secret: "07".repeat(32) }));
+    const r = await run(["audit", "verify", v1, "--key-file", "k1.key"], d);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toContain("(acp-flight/1)");
   });
 
   it("usage errors exit 2", async () => {
     const d = await logDir();
     writeFileSync(join(d, "junk.key"), "{}");
+    writeFileSync(join(d, "junk.pub"), "not a key");
     for (const argv of [["audit"], ["audit", "frob", "flight.log"], ["audit", "verify"], ["audit", "verify", "missing.log"],
-      ["audit", "verify", "flight.log", "--bogus"], ["audit", "verify", "flight.log", "--key-file", "junk.key"], ["audit", "replay", "flight.log"]]) {
+      ["audit", "verify", "flight.log", "--bogus"], ["audit", "verify", "flight.log", "--key-file", "junk.key"], ["audit", "verify", "flight.log", "--trust", "junk.pub"],
+      ["audit", "replay", "flight.log"], ["audit", "prove", "flight.log"], ["audit", "prove", "flight.log", "x"], ["audit", "prove", "flight.log", "1", "--from", "2"],
+      ["audit", "verify", "flight.log", "--consistency", "12:zz"], ["keygen"]]) {
       expect((await run(argv, d)).code, argv.join(" ")).toBe(2);
     }
+    expect((await run(["audit", "prove", "flight.log", "99"], d)).code).toBe(1);
   });
 });
 
@@ -98,12 +155,14 @@ describe("acpc audit show", () => {
     const d = await logDir();
     const all = await run(["audit", "show", "flight.log"], d);
     expect(all.code).toBe(0);
-    expect(all.out).toContain("#7  00:00:01.070  thief(a2)  tool.call buy  deny  rule=shop:5  EPERM 0.1ms");
+    expect(all.out).toContain("#8  00:00:01.060  thief(a2)  tool.call buy  deny  rule=shop:5  EPERM");
     const mine = await run(["audit", "show", "flight.log", "--agent", "a1"], d);
-    expect(mine.out.map((l) => l.split("  ")[0])).toEqual(["#1", "#2", "#4", "#12"]);
+    expect(mine.out.map((l) => l.split("  ")[0])).toEqual(["#2", "#3", "#6", "#13", "#14"]);
     const j = JSON.parse((await run(["audit", "show", "flight.log", "--agent", "payer", "--json"], d)).out[0]!);
     expect(j.verify.ok).toBe(true);
-    expect(j.entries[1]).toMatchObject({ record: { seq: 2, kind: "syscall" }, completion: { of: 2, ok: true } });
+    expect(j.entries[1]).toMatchObject({ record: { seq: 3, kind: "syscall" }, completion: { of: 3, ok: true } });
+    const seals = await run(["audit", "show", "flight.log", "--seals"], d);
+    expect(seals.out.filter((l) => l.includes("  seal  "))).toHaveLength(5);
   });
 
   it("shows what verifies of a damaged log and exits 1 with the verdict on stderr", async () => {
@@ -112,8 +171,8 @@ describe("acpc audit show", () => {
     truncateSync(path, readFileSync(path).length - 10);
     const r = await run(["audit", "show", "flight.log"], d);
     expect(r.code).toBe(1);
-    expect(r.out.at(-1)).toMatch(/^#12 /);
-    expect(r.err[0]).toContain("truncated at line 14 (#13)");
+    expect(r.out.at(-1)).toMatch(/^#16 /);
+    expect(r.err[0]).toContain("truncated at line 18 (#17)");
   });
 });
 
@@ -124,15 +183,15 @@ describe("acpc audit replay", () => {
     const r = await run(["audit", "replay", "flight.log", "--policy", "stricter.acp"], d);
     expect(r.code).toBe(0);
     expect(r.out).toEqual([
-      "#4  payer(a1)  tool.call buy  allow rule=cheap -> kill rule=-",
-      "3 syscall(s) replayed under policy shop: 1 would change, 1 not replayable (args over the size cap: #9)",
+      "#6  payer(a1)  fs.read /mem/prices.txt  allow rule=read -> kill rule=-",
+      "3 syscall(s) replayed under policy shop: 1 would change, 1 not replayable (args or target over the size cap: #9)",
     ]);
     expect((await run(["compile", "stricter.acp", "-o", "out"], d)).code).toBe(0);
     const j = await run(["audit", "replay", "flight.log", "--policy", "out/shop.wasm", "--json"], d);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.out[0]!)).toEqual({
       file: "flight.log", policy: "shop", verified: true, replayed: 3, notReplayable: [9],
-      changed: [{ seq: 4, agent: "payer(a1)", syscall: "tool.call", target: "buy", from: { effect: "allow", rule: "cheap" }, to: { effect: "kill", rule: null } }],
+      changed: [{ seq: 6, agent: "payer(a1)", syscall: "fs.read", target: "/mem/prices.txt", from: { effect: "allow", rule: "read" }, to: { effect: "kill", rule: null } }],
     });
   });
 
@@ -161,10 +220,10 @@ describe("acpc audit replay", () => {
     expect((await run(["audit", "replay", "flight.log", "--policy", "broken.acp"], d)).code).toBe(2);
     const path = join(d, "flight.log");
     const lines = readFileSync(path, "utf8").split("\n");
-    [lines[3], lines[4]] = [lines[4]!, lines[3]!];
+    [lines[5], lines[6]] = [lines[6]!, lines[5]!];
     writeFileSync(path, lines.join("\n"));
     const r = await run(["audit", "replay", "flight.log", "--policy", "stricter.acp"], d);
     expect(r.code).toBe(1);
-    expect(r.err[0]).toContain("reordered at line 4 (#3)");
+    expect(r.err[0]).toContain("deleted at line 6 (#5)");
   });
 });

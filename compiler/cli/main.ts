@@ -7,6 +7,7 @@ import { inspectVerb } from "./verbs/inspect.js";
 import { testVerb } from "./verbs/test.js";
 import { runVerb } from "./verbs/run.js";
 import { ctlVerb } from "./verbs/ctl.js";
+import { keygenVerb } from "./verbs/keygen.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -19,10 +20,14 @@ verbs:
   eval <policy.acp|module.wasm> --request <json|@file>   decide one request
   inspect <module.wasm>            imports, exports, manifest and cost bound of a module
   run agent.js --policy <p.acp|p.wasm> [--input JSON] [--mount /mem/x=./dir[:ro]] [--record flight.log]
-                                   [--tools tools.js] [--review approve|reject]   run one agent in the kernel
+                                   [--sign-key key.pem] [--tools tools.js] [--review approve|reject]
+                                   run one agent in the kernel
                                    (exit 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors)
-  audit verify|show|replay <log>   check a flight log's hash chain (--key-file for seals), print it
-                                   (--agent ID), or re-decide it under --policy <p.acp|p.wasm>
+  audit verify|prove|show|replay <log>   check a flight log's seals (--trust key.pub for signatures,
+                                   --live for a log still written, --consistency HEAD), prove a record
+                                   or the log's growth, print it (--agent ID), or re-decide it under
+                                   --policy <p.acp|p.wasm>
+  keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals
   ctl list|approve|reject|signal   operator controls: agents, their states and pending reviews, from a
                                    running kernel (--socket PATH) or a recorded log (--log FILE)
   demo [--control PATH] [--review operator]   the demo of npm start (see the README)
@@ -36,7 +41,7 @@ async function demoVerb(argv: string[]): Promise<number> {
 }
 
 type Verb = (argv: string[], io: Io) => number | Promise<number>;
-const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, demo: demoVerb };
+const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, keygen: keygenVerb, demo: demoVerb };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

@@ -292,7 +292,7 @@ export class HostileKernel {
   /** Kills what is left, closes the recorder, and verifies the log. */
   async shutdown(): Promise<VerifyResult> {
     await this.kernel.shutdown();
-    const result = this.recorder === "file" ? verify(this.logPath) : verify(this.kernel.recorder.records().map((r) => canonicalJson(r)));
+    const result = this.recorder === "file" ? verify(this.logPath) : verify(this.kernel.recorder.lines());
     this.tail.poll();
     return result;
   }

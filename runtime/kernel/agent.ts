@@ -11,6 +11,7 @@ import { SyscallError, toSyscallError } from "./errors.js";
 import { LATER, translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
 import type { Ack, FlightRecorder } from "../recorder/recorder.js";
+import type { SyscallInput } from "../recorder/record-bodies.js";
 import type { RecordedAgent } from "../recorder/record.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RollbackReport } from "./types.js";
@@ -39,6 +40,22 @@ export interface AgentEnv {
   onRecorderError?(e: unknown): void;
 }
 
+/** Violations an agent's exit keeps (the rest are counted), and the characters of the target each keeps. */
+export const MAX_VIOLATIONS = 100;
+const VIOLATION_TARGET_CHARS = 1024;
+
+/** The first `n` UTF-16 units of `s`, not ending inside a surrogate pair, as a string of its own:
+ * a plain slice of a path the guest sent would keep the whole call's text alive (V8 slices share it). */
+function cutChars(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const c = s.charCodeAt(n - 1);
+  return (" " + s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n)).slice(1);
+}
+
+const unavailable = (e: unknown) => `flight recorder unavailable: ${(e as Error)?.message ?? e}`;
+/** A refusal's error; its message names at most VIOLATION_TARGET_CHARS of the target (the guest has the whole). */
+const denied = (request: Request, decision: Decision) => new SyscallError("EPERM", `${request.syscall} ${cutChars(request.target, VIOLATION_TARGET_CHARS)}: denied by ${decision.rule ?? "the policy's default"}`);
+
 /** Why an ended agent's effects are aborted (see Agent.end). */
 const AGENT_ENDED = new SyscallError("EIO", "agent ended");
 
@@ -49,7 +66,9 @@ export class Agent {
   readonly priority: number;
   private exitValue: AgentExit | null = null;
   private readonly exitWaiters: ((e: AgentExit) => void)[] = [];
+  /** The first MAX_VIOLATIONS violations, each with a bounded target; `violationCount` counts them all. */
   private readonly violations: Violation[] = [];
+  private violationCount = 0;
   private syscalls = 0;
   private toolCalls = 0;
   private logLines = 0;
@@ -230,13 +249,15 @@ export class Agent {
 
   private ctx: EffectCtx | null = null;
 
-  /** What effects see of the agent: made once, the same for every syscall. */
-  private effectCtx(): EffectCtx {
-    return (this.ctx ??= {
+  /** What effects see of the agent; an effect's further steps (a redirect) are recorded as within
+   * syscall #within. */
+  private effectCtx(within = -1): EffectCtx {
+    const base = (this.ctx ??= {
       agent: { id: this.id, name: this.info.name, role: this.info.role, tenant: this.info.tenant },
       dead: this.dead.signal,
-      decide: (request) => this.decideInEffect(request),
+      decide: () => Promise.resolve(false),
     });
+    return { ...base, decide: (request) => this.decideInEffect(request, within) };
   }
 
   /** The policy's decision, with declared rate limits applied to what it allows. */
@@ -253,14 +274,14 @@ export class Agent {
     return decision;
   }
 
-  /** A further step inside one effect (a redirect): decided and recorded like a syscall of its own. */
-  private async decideInEffect(request: Request): Promise<boolean> {
+  /** A further step inside the effect of syscall #within (a redirect): decided and recorded like a
+   * syscall of its own, naming the one it is part of. */
+  private async decideInEffect(request: Request, within: number): Promise<boolean> {
     if (this.exitValue) return false;
     const decision = this.decide(request);
-    const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
-    const ack = this.env.recorder.syscall(rec);
+    const ack = this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, within });
     if (decision.effect !== "allow") {
-      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect, rule: decision.rule, outcome: decision.effect === "kill" ? "killed" : "EPERM" });
+      this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect, rule: decision.rule, outcome: decision.effect === "kill" ? "killed" : "EPERM" });
       this.note(ack);
       if (decision.effect === "kill") this.signal("SIGPOLICY", "policy");
       return false;
@@ -269,87 +290,126 @@ export class Agent {
     return !this.exitValue;
   }
 
+  /** Keeps the first MAX_VIOLATIONS violations (their targets cut to VIOLATION_TARGET_CHARS) and
+   * counts the rest: a flood of denied calls must not pin the host's memory in the agent's exit. */
+  private violate(v: Violation): void {
+    this.violationCount++;
+    if (this.violations.length >= MAX_VIOLATIONS) return;
+    if (v.target.length > VIOLATION_TARGET_CHARS) v.target = cutChars(v.target, VIOLATION_TARGET_CHARS);
+    this.violations.push(v);
+  }
+
   /** Decide, record, then act: the one path every syscall takes. */
   private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
     const decision = this.decide(request);
-    const rec = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, policyHash: this.env.policy.manifest.sourceSha256 };
+    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision };
     // Whatever the call reserved (a pipe message offered to this reader) goes back unless the effect runs.
     let ran = false;
     const abandon = (refused = false) => { if (!ran && t.ok) t.call.release?.(this.env.services, refused); };
     // Reaching into another tenant is a breach of trust unless a rule explicitly allows it.
     if (t.ok && t.call.crossTenant !== undefined && !(decision.effect === "allow" && decision.rule !== null)) {
-      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
-      this.note(this.env.recorder.syscall(rec));
+      this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
+      this.note(this.env.recorder.syscall({ ...rec, outcome: { ok: false } }));
       this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: cross-tenant ${request.syscall} into tenant ${JSON.stringify(t.call.crossTenant)} not allowed by any rule` }));
       this.signal("SIGTRUST", "kernel");
       return "killed";
     }
     if (decision.effect === "kill") {
       abandon(true);
-      this.violations.push({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
-      this.note(this.env.recorder.syscall(rec));
+      this.violate({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
+      this.note(this.env.recorder.syscall({ ...rec, outcome: { ok: false } }));
       this.signal("SIGPOLICY", "policy");
       return "killed";
     }
-    const started = performance.now();
+    // Answered in the call, in one record that carries the outcome: a refusal, a malformed call, or
+    // an effect that changes nothing and needs no I/O (a read from memory). Its answer reaches the
+    // guest once the record is in the log.
+    if (decision.effect === "deny") {
+      abandon(true);
+      this.violate({ syscall: request.syscall, target: request.target, effect: "deny", rule: decision.rule, outcome: "EPERM" });
+      return this.answered(rec, { ok: false, err: denied(request, decision) }, reply);
+    }
+    if (decision.effect === "allow" && !t.ok) return this.answered(rec, { ok: false, err: new SyscallError("EINVAL", "malformed syscall") }, reply);
+    if (decision.effect === "allow" && t.ok && t.call.now) {
+      let out: string | undefined | typeof LATER;
+      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(rec, { ok: false, err: toSyscallError(e) }, reply); }
+      if (out !== LATER) return this.answered(rec, { ok: true, payload: out }, reply);
+    }
+    return this.withEffect(rec, request, decision, t as Translation & { ok: true }, reply, abandon, () => { ran = true; });
+  }
+
+  /** A syscall answered in its own record (see gate): recorded with its outcome, then answered —
+   * in the call with a memory recorder, once the record is durable with a file recorder. */
+  private answered(rec: SyscallInput, a: { ok: true; payload: string | undefined } | { ok: false; err: SyscallError }, reply: Reply): "pending" {
+    const full: SyscallInput = { ...rec, outcome: a.ok ? { ok: true, answer: a.payload } : { ok: false, errno: a.err.code } };
+    const give = () => this.deliver(() => (a.ok ? reply.resolve(a.payload) : reply.reject(a.err.code, a.err.message)), a.ok ? a.payload?.length ?? 0 : 0);
+    const recorder = this.env.recorder;
+    if (recorder.immediate) {
+      try { recorder.syscallNow(full); } catch (e) { this.deliver(() => reply.reject("EIO", unavailable(e))); return "pending"; }
+      give();
+      return "pending";
+    }
+    this.inFlight++;
+    recorder.syscall(full).then(
+      () => this.afterAck(() => { this.inFlight--; give(); }),
+      (e) => { this.inFlight--; this.deliver(() => reply.reject("EIO", unavailable(e))); },
+    );
+    return "pending";
+  }
+
+  /** A syscall with an effect (or one stopped for review): its intent is recorded, and durable,
+   * before the effect starts; a `complete` record follows the effect. */
+  private withEffect(rec: SyscallInput, request: Request, decision: Decision, t: Translation & { ok: true }, reply: Reply, abandon: (refused?: boolean) => void, started: () => void): "pending" {
+    const begun = performance.now();
     this.inFlight++;
     const recorder = this.env.recorder;
-    // A memory recorder acknowledges on return: a call that changes nothing and needs no I/O (a read
-    // from memory), or one that is refused, happens whole in this call and is answered with it. An
-    // effect that changes something never starts in the slice that asked for it, as with a file
-    // recorder: a kill or an exit later in the slice still stops it.
-    const immediate = recorder.immediate && (decision.effect !== "allow" || (t.ok && t.call.now !== undefined));
     let seq = -1;
     const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
       abandon(false);
       this.inFlight--;
       if (seq >= 0) {
-        const done = { of: seq, ok, errno: err?.code ?? null, result: payload ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
-        if (!immediate) this.note(recorder.complete(done));
+        const done = { of: seq, ok, errno: err?.code ?? null, answer: payload, durationMs: Math.round((performance.now() - begun) * 1000) / 1000 };
+        if (!recorder.immediate) this.note(recorder.complete(done));
         else try { recorder.completeNow(done); } catch (e) { this.env.onRecorderError?.(e); }
       }
       this.deliver(() => (ok ? reply.resolve(payload) : reply.reject(err!.code, err!.message)), payload?.length ?? 0);
     };
     const run = () => {
-      if (!t.ok) return finish(false, undefined, new SyscallError("EINVAL", "malformed syscall"));
-      ran = true;
-      if (t.call.now) {
-        let out: string | undefined | typeof LATER;
-        try { out = t.call.now(this.env.services); } catch (e) { return finish(false, undefined, toSyscallError(e)); }
-        if (out !== LATER) return finish(true, out);
-      }
+      started();
       // Its completion record and answer run from the scheduler too: effects started together
       // (reads sent before a namespace was ready) finish together.
-      t.call.effect(this.env.services, this.effectCtx())
+      t.call.effect(this.env.services, this.effectCtx(seq))
         .then((payload) => this.afterAck(() => finish(true, payload)), (e) => this.afterAck(() => finish(false, undefined, toSyscallError(e))));
     };
-    const deny = (outcome: Violation["outcome"]) => {
+    const refuse = () => {
       abandon(true);
-      this.violations.push({ syscall: request.syscall, target: request.target, effect: decision.effect as "deny" | "stop", rule: decision.rule, outcome });
-      finish(false, undefined, new SyscallError("EPERM", `${request.syscall} ${request.target}: denied by ${decision.rule ?? "the policy's default"}`));
+      this.violate({ syscall: request.syscall, target: request.target, effect: "stop", rule: decision.rule, outcome: "rejected" });
+      finish(false, undefined, denied(request, decision));
     };
     const proceed = (ack: Ack) => {
       seq = ack.seq;
       if (this.exitValue) { abandon(false); this.inFlight--; return; }
       if (decision.effect === "allow") return run();
-      if (decision.effect === "deny") return deny("EPERM");
       // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
-      this.reviews.push({ review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse: () => deny("rejected"), abandon,
-        fail: (e) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`)) });
+      this.reviews.push({ review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse, abandon,
+        fail: (e) => finish(false, undefined, new SyscallError("EIO", unavailable(e))) });
       this.state = "stopped";
       this.note(recorder.signal(this.who(), "SIGSTOP", "policy"));
     };
     // The recorder failed: fail closed, the effect never happens.
-    const unrecorded = (e: unknown) => finish(false, undefined, new SyscallError("EIO", `flight recorder unavailable: ${(e as Error)?.message ?? e}`));
+    const unrecorded = (e: unknown) => finish(false, undefined, new SyscallError("EIO", unavailable(e)));
     // Append before effect: nothing happens until the record is durable; a failed append fails closed.
-    // What follows the record runs from the scheduler, a slice at a time (see `acked`).
-    if (!immediate) {
+    // What follows the record runs from the scheduler, a slice at a time (see `acked`); an effect
+    // that changes something never starts in the slice that asked for it, so a kill or an exit
+    // later in that slice still stops it.
+    if (!recorder.immediate) {
       recorder.syscall(rec).then((ack) => this.afterAck(() => proceed(ack)), unrecorded);
       return "pending";
     }
     let ack: Ack;
     try { ack = recorder.syscallNow(rec); } catch (e) { unrecorded(e); return "pending"; }
-    proceed(ack);
+    if (decision.effect === "allow") this.afterAck(() => proceed(ack));
+    else proceed(ack);
     return "pending";
   }
 
@@ -476,7 +536,7 @@ export class Agent {
     for (const r of this.reviews.splice(0)) r.abandon(false);
     this.held.length = 0;
     this.state = status;
-    this.exitValue = { status, signal, result, error, violations: this.violations, syscalls: this.syscalls };
+    this.exitValue = { status, signal, result, error, violations: this.violations, violationCount: this.violationCount, syscalls: this.syscalls };
     // A reason made here, not by abort(): an error made now would keep this call stack, and with
     // it the QuickJS instance the agent ran in, alive for as long as the ended agent is kept.
     this.dead.abort(AGENT_ENDED);

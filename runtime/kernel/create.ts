@@ -2,7 +2,7 @@
 // host directories where asked, read-only /tools and /policy), opens the flight recorder, and
 // hands both to a KernelCore.
 import { FlightRecorder } from "../recorder/recorder.js";
-import type { RecorderKey } from "../recorder/key.js";
+import type { FileRecorderOptions, MemoryRecorderOptions } from "../recorder/recorder.js";
 import { defaultMounts, openHostMounts } from "../vfs/default-mounts.js";
 import type { MountSpec as VfsMountSpec } from "../vfs/mount-spec.js";
 import type { Backend } from "../vfs/backend.js";
@@ -22,8 +22,9 @@ export interface KernelCreateOptions {
   tools?: Record<string, ToolSpec>;
   /** Overrides of the default mount table, e.g. `{ "/mem/semantic": { type: "dir", path: "./data", readOnly: true } }`. */
   mounts?: Record<string, MountSpec>;
-  /** A file (group-committed fsync by default) or memory. */
-  recorder?: { path: string; sync?: "group" | "always"; key?: RecorderKey } | { memory: true; key?: RecorderKey };
+  /** A file (group-committed fsync by default) or memory (the default), sealed, and signed with
+   * `signKey` (ed25519) when given. */
+  recorder?: Omit<FileRecorderOptions, "policy" | "now" | "onSync"> | Omit<MemoryRecorderOptions, "policy" | "now" | "onSync">;
   limits?: Partial<IsolateLimits>;
   agentsPerModule?: number;
   retireModuleAfterBytes?: number;
@@ -66,9 +67,7 @@ export class Kernel {
     const vfs = await namespace();
     const rec = o.recorder ?? { memory: true };
     const policy = { name: m.policy, hash: m.sourceSha256 };
-    const recorder = "path" in rec
-      ? await FlightRecorder.open({ path: rec.path, sync: rec.sync, key: rec.key, policy })
-      : await FlightRecorder.open({ memory: true, key: rec.key, policy });
+    const recorder = await FlightRecorder.open({ ...rec, policy });
     const core = new KernelCore({
       policy: o.policy, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
       agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs, quantumTicks: o.quantumTicks,

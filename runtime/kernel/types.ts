@@ -26,7 +26,9 @@ export interface AgentExit {
   result: unknown;
   /** What was thrown, or why the kernel ended the agent. */
   error: { name: string; message: string; code: string | null } | null;
+  /** The first 100 violations (each target cut to 1,024 characters); `violationCount` counts them all. */
   violations: Violation[];
+  violationCount: number;
   /** Syscalls the agent attempted. */
   syscalls: number;
 }

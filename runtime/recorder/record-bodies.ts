@@ -1,13 +1,24 @@
 // Builders for the bodies callers append: they take what the kernel has at hand (the request, the
-// decision, the result) and keep only what belongs in the log.
+// decision, the outcome) and keep only what belongs in the log, bounded: a record holds at most
+// 4 KiB of the target and of the args, whatever the agent sent (the policy decided on the whole).
 import type { Decision } from "../../stdlib/abi/types.js";
 import { CanonicalText, canonicalJson } from "./canonical-json.js";
-import { jsonDigest, sha256Hex } from "./digest.js";
+import { answerDigest, jsonDigest, NULL_DIGEST, sha256Hex } from "./digest.js";
 import { RecorderError } from "./recorder-error.js";
 import type { AgentBody, AgentEvent, CompleteBody, RecordedAgent, SignalBody, SignalSource, SyscallBody } from "./record.js";
 
-/** Args whose canonical JSON is longer than this are kept as a digest only: a log line stays small. */
+/** Args whose canonical JSON is longer than this (UTF-8 bytes) are kept as a digest and a length. */
 export const ARGS_CAP_BYTES = 4096;
+/** A target longer than this (UTF-8 bytes) is kept as its prefix, its length and its digest. */
+export const TARGET_CAP_BYTES = 4096;
+
+/** How a syscall answered in the call turned out: the record carries it, and no `complete` follows. */
+export interface Outcome {
+  ok: boolean;
+  errno?: string | null;
+  /** The answer's exact text (the JSON the caller got), digested; absent for none. */
+  answer?: string;
+}
 
 export interface SyscallInput {
   agent: RecordedAgent;
@@ -15,7 +26,10 @@ export interface SyscallInput {
   target: string;
   args?: unknown;
   decision: Decision;
-  policyHash: string | null;
+  /** Set for a syscall answered in the call: one record, with its outcome. */
+  outcome?: Outcome;
+  /** The seq of the syscall inside whose effect this step was decided (a redirect). */
+  within?: number;
 }
 
 export interface CompleteInput {
@@ -23,29 +37,43 @@ export interface CompleteInput {
   of: number;
   ok: boolean;
   errno?: string | null;
+  /** The answer's exact text, digested as it is; or `result`, a value digested as its canonical JSON. */
+  answer?: string;
   result?: unknown;
   durationMs: number;
 }
 
 const NO_AUDIT: string[] = Object.freeze([]) as unknown as string[];
 
-/** Most syscalls carry no args: their digest is always this one. */
-const NULL_DIGEST = sha256Hex("null");
-
-export function syscallBody(input: SyscallInput, argsCap = ARGS_CAP_BYTES): SyscallBody {
+export function syscallBody(input: SyscallInput): SyscallBody {
   const d = input.decision;
   need(typeof input.syscall === "string" && typeof input.target === "string", "syscall and target must be strings");
   need(EFFECTS.has(d?.effect) && (d.rule === null || typeof d.rule === "string") && Array.isArray(d.audit) && d.audit.every((a) => typeof a === "string"), "decision is not a Decision");
-  need(input.policyHash === null || typeof input.policyHash === "string", "policyHash must be a string or null");
-  const argsJson = canonicalJson(input.args === undefined ? null : input.args);
-  const fits = utf8Length(argsJson, argsCap) <= argsCap;
-  const body: SyscallBody = {
-    kind: "syscall", agent: recordedAgent(input.agent), syscall: input.syscall, target: input.target,
-    argsDigest: argsJson === "null" ? NULL_DIGEST : sha256Hex(argsJson), argsTruncated: !fits,
-    effect: input.decision.effect, rule: input.decision.rule, audit: d.audit.length === 0 ? NO_AUDIT : [...d.audit], policyHash: input.policyHash,
-  };
-  // The text that was digested, not the caller's object: what is stored is what was digested.
-  if (fits && input.args !== undefined) body.args = new CanonicalText(argsJson);
+  const body: SyscallBody = { kind: "syscall", agent: recordedAgent(input.agent), syscall: input.syscall, target: input.target, effect: d.effect, rule: d.rule, audit: d.audit.length === 0 ? NO_AUDIT : [...d.audit] };
+  const target = input.target;
+  if (target.length > TARGET_CAP_BYTES / 3 && utf8Length(target) > TARGET_CAP_BYTES) {
+    body.target = utf8Prefix(target, TARGET_CAP_BYTES);
+    body.targetBytes = utf8Length(target);
+    body.targetDigest = sha256Hex(target);
+  }
+  if (input.args !== undefined) {
+    const argsJson = canonicalJson(input.args);
+    const bytes = argsJson.length * 3 <= ARGS_CAP_BYTES ? argsJson.length : utf8Length(argsJson);
+    // The text that was measured, not the caller's object: what is stored is what was checked.
+    if (bytes <= ARGS_CAP_BYTES) body.args = new CanonicalText(argsJson);
+    else { body.argsDigest = sha256Hex(argsJson); body.argsBytes = bytes; }
+  }
+  const o = input.outcome;
+  if (o !== undefined) {
+    need(typeof o.ok === "boolean" && (o.errno == null || typeof o.errno === "string") && (o.answer === undefined || typeof o.answer === "string"), "outcome needs ok, and errno and answer strings when set");
+    body.ok = o.ok;
+    body.errno = o.errno ?? null;
+    body.resultDigest = answerDigest(o.answer);
+  }
+  if (input.within !== undefined) {
+    need(Number.isInteger(input.within) && input.within >= 0, "`within` must be a seq");
+    body.within = input.within;
+  }
   return body;
 }
 
@@ -53,7 +81,9 @@ export function completeBody(input: CompleteInput): CompleteBody {
   need(Number.isInteger(input.of) && input.of >= 0 && typeof input.ok === "boolean", "`of` must be a seq and `ok` a boolean");
   need(input.errno == null || typeof input.errno === "string", "errno must be a string or null");
   need(typeof input.durationMs === "number" && input.durationMs >= 0, "durationMs must be a number >= 0");
-  return { kind: "complete", of: input.of, ok: input.ok, errno: input.errno ?? null, resultDigest: jsonDigest(input.result), durationMs: input.durationMs };
+  need(input.answer === undefined || (typeof input.answer === "string" && input.result === undefined), "answer is a string, and not given with result");
+  const resultDigest = input.answer !== undefined ? answerDigest(input.answer) : input.result === undefined ? NULL_DIGEST : jsonDigest(input.result);
+  return { kind: "complete", of: input.of, ok: input.ok, errno: input.errno ?? null, resultDigest, durationMs: input.durationMs };
 }
 
 export function signalBody(agent: RecordedAgent, signal: string, source: SignalSource): SignalBody {
@@ -100,9 +130,18 @@ function need(ok: boolean, message: string): void {
   if (!ok) throw new RecorderError("EINVAL", message);
 }
 
-/** UTF-8 length, or any number above `cap` once it is certain to be above it. */
-function utf8Length(s: string, cap: number): number {
-  if (s.length > cap) return s.length;
-  if (s.length * 3 <= cap) return s.length;
-  return new TextEncoder().encode(s).length;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function utf8Length(s: string): number {
+  return encoder.encode(s).length;
+}
+
+/** The longest prefix of `s` whose UTF-8 takes at most `cap` bytes, cut between code points. */
+export function utf8Prefix(s: string, cap: number): string {
+  const bytes = encoder.encode(s);
+  if (bytes.length <= cap) return s;
+  let end = cap;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end));
 }

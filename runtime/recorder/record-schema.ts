@@ -4,46 +4,54 @@ import { RECORDER_FORMAT, type FlightRecord, type RecordBody } from "./record.js
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const seq = z.number().int().nonnegative();
-const agent = z.object({
+const count = z.number().int().nonnegative();
+const agent = z.strictObject({
   id: z.string(), name: z.string(), tenant: z.string(),
   role: z.string().optional(), labels: z.record(z.string(), z.string()).optional(),
 });
-const chain = { seq, ts: z.number(), prev: hex64, hash: hex64 };
+const effect = z.enum(["allow", "deny", "kill", "stop"]);
+const header = { seq, ts: z.number() };
 
+// Strict: a record is what the recorder wrote, member for member; a member added by hand is an edit.
 const recordSchema = z.discriminatedUnion("kind", [
-  z.object({
-    ...chain, kind: z.literal("open"), format: z.literal(RECORDER_FORMAT),
-    policy: z.string().nullable(), policyHash: z.string().nullable(),
-    keyId: z.string().nullable(), sealEvery: z.number().int().positive().nullable(),
-    recovered: z.object({ truncatedBytes: z.number().int().nonnegative() }).optional(),
+  z.strictObject({
+    ...header, kind: z.literal("open"), format: z.literal(RECORDER_FORMAT),
+    policy: z.string().nullable(), policyHash: z.string().nullable(), kid: z.string().nullable(),
+    recovered: z.strictObject({ truncatedBytes: count, unsealed: count }).optional(),
   }),
-  z.object({
-    ...chain, kind: z.literal("syscall"), agent, syscall: z.string(), target: z.string(),
-    argsDigest: hex64, args: z.unknown().optional(), argsTruncated: z.boolean(),
-    effect: z.enum(["allow", "deny", "kill", "stop"]), rule: z.string().nullable(), audit: z.array(z.string()),
-    policyHash: z.string().nullable(),
+  z.strictObject({
+    ...header, kind: z.literal("syscall"), agent, syscall: z.string(), target: z.string(),
+    targetBytes: count.optional(), targetDigest: hex64.optional(),
+    args: z.unknown().optional(), argsDigest: hex64.optional(), argsBytes: count.optional(),
+    effect, rule: z.string().nullable(), audit: z.array(z.string()),
+    ok: z.boolean().optional(), errno: z.string().nullable().optional(), resultDigest: hex64.optional(),
+    within: seq.optional(),
   }),
-  z.object({
-    ...chain, kind: z.literal("complete"), of: seq, ok: z.boolean(), errno: z.string().nullable(),
+  z.strictObject({
+    ...header, kind: z.literal("complete"), of: seq, ok: z.boolean(), errno: z.string().nullable(),
     resultDigest: hex64, durationMs: z.number().nonnegative(),
   }),
-  z.object({ ...chain, kind: z.literal("signal"), agent, signal: z.string(), source: z.enum(["host", "kernel", "policy"]) }),
-  z.object({
-    ...chain, kind: z.literal("agent"), agent, event: z.enum(["spawned", "exited", "crashed", "killed"]),
+  z.strictObject({ ...header, kind: z.literal("signal"), agent, signal: z.string(), source: z.enum(["host", "kernel", "policy"]) }),
+  z.strictObject({
+    ...header, kind: z.literal("agent"), agent, event: z.enum(["spawned", "exited", "crashed", "killed"]),
     detail: z.record(z.string(), z.unknown()).optional(),
   }),
-  z.object({
-    ...chain, kind: z.literal("review"), agent, syscall: z.string(), target: z.string(),
+  z.strictObject({
+    ...header, kind: z.literal("review"), agent, syscall: z.string(), target: z.string(),
     verdict: z.enum(["approved", "rejected"]), of: seq.optional(),
   }),
-  z.object({ ...chain, kind: z.literal("log"), agent, text: z.string() }),
-  z.object({ ...chain, kind: z.literal("seal"), keyId: z.string(), through: seq, mac: hex64 }),
-  z.object({ ...chain, kind: z.literal("close") }),
+  z.strictObject({ ...header, kind: z.literal("log"), agent, text: z.string() }),
+  z.strictObject({ ...header, kind: z.literal("policy"), policy: z.string(), policyHash: z.string() }),
+  z.strictObject({
+    ...header, kind: z.literal("seal"), size: count, hash: hex64, root: hex64,
+    kid: z.string().optional(), sig: z.string().regex(/^[0-9a-f]{128}$/).optional(),
+  }),
+  z.strictObject({ ...header, kind: z.literal("close") }),
 ]);
 
 export type ParsedRecord = { ok: true; record: FlightRecord } | { ok: false; message: string };
 
-/** Checks the shape of a parsed line. The record returned is the input itself, unknown fields kept, so its hash still recomputes. */
+/** Checks the shape of a parsed line; the record returned is the input itself. */
 export function parseRecord(json: unknown): ParsedRecord {
   const r = recordSchema.safeParse(json);
   if (r.success) return { ok: true, record: json as FlightRecord };
@@ -51,14 +59,12 @@ export function parseRecord(json: unknown): ParsedRecord {
   return { ok: false, message: `${first.path.join(".") || "record"}: ${first.message}` };
 }
 
-const PLACEHOLDER = { seq: 0, ts: 0, prev: "0".repeat(64), hash: "0".repeat(64) };
-const CHAIN_MEMBERS = Object.keys(PLACEHOLDER);
+const PLACEHOLDER = { seq: 0, ts: 0 };
+const HEADER_MEMBERS = Object.keys(PLACEHOLDER);
 
 /** Checks a body before it is appended, so the recorder never writes a record its verifier would call malformed. */
 export function checkBody(body: RecordBody): { ok: true } | { ok: false; message: string } {
-  // The chain's own members are the recorder's to write: a body carrying `hash` came out as a line
-  // with two of them, acknowledged yet refused by verify.
-  for (const k of CHAIN_MEMBERS) if (Object.prototype.hasOwnProperty.call(body, k)) return { ok: false, message: `\`${k}\` is set by the recorder, not by the caller` };
+  for (const k of HEADER_MEMBERS) if (Object.prototype.hasOwnProperty.call(body, k)) return { ok: false, message: `\`${k}\` is set by the recorder, not by the caller` };
   const p = parseRecord({ ...body, ...PLACEHOLDER });
   return p.ok ? { ok: true } : p;
 }

@@ -7,8 +7,12 @@ export type RecorderErrorCode =
   | "ECLOSED"
   /** The record cannot be written (not JSON, or a kind only the recorder itself writes). */
   | "EINVAL"
-  /** The existing log's last record does not hash: the recorder will not extend a broken chain. */
-  | "ECHAIN";
+  /** The existing log does not verify (an edit, a bad seal, a broken record): the recorder will not extend it. */
+  | "ECHAIN"
+  /** The existing log is of another format (acp-flight/1): it still verifies, but is not extended. */
+  | "EFORMAT"
+  /** A signing key that is not an ed25519 key. */
+  | "EKEY";
 
 export class RecorderError extends Error {
   constructor(readonly code: RecorderErrorCode, message: string, options?: { cause?: unknown }) {

@@ -1,24 +1,30 @@
-// The flight recorder: appends hash-chained records and acknowledges each only once it is durable.
-// Group commit: appends that arrive while a write+fsync is in flight (or within `groupCommitMs` of
-// an idle recorder) share the next write and fsync. Any I/O failure fails the recorder closed.
-// A memory recorder has no I/O to wait for: a record is durable (in the log) once appended, so it
-// acknowledges at once, and the kernel can take a syscall that needs no I/O either in one step.
+// The flight recorder: appends records, seals them in batches, and acknowledges each only once it
+// is durable. A file recorder commits in groups: appends that arrive while a write+fsync is in
+// flight (or within `groupCommitMs` of an idle recorder) share the next write, which ends with the
+// seal of its batch; a record is acknowledged once that write is fsynced. A memory recorder has no
+// I/O to wait for: a record is in the log once appended, so it acknowledges at once (and the
+// kernel can take a syscall that needs no I/O either in one step), and seals every `sealEvery`
+// records or `sealMs` milliseconds. Any I/O failure fails the recorder closed.
+import type { KeyObject } from "node:crypto";
 import { CanonicalJsonError } from "./canonical-json.js";
-import { GENESIS_HASH, linkRecord, type Linked } from "./chain.js";
-import { hmacSha256Hex } from "./digest.js";
-import type { RecorderKey } from "./key.js";
+import type { Checkpoint } from "./check-log.js";
+import type { FileSink } from "./file-sink.js";
+import { recordLine } from "./line.js";
+import { Frontier, fromHex } from "./merkle.js";
 import { agentBody, completeBody, signalBody, syscallBody, type CompleteInput, type SyscallInput } from "./record-bodies.js";
 import { checkBody } from "./record-schema.js";
-import { RECORDER_FORMAT, type AgentEvent, type AppendBody, type FlightRecord, type RecordBody, type RecordedAgent, type SignalSource } from "./record.js";
+import { headOf, RECORDER_FORMAT, type AgentEvent, type AppendBody, type FlightRecord, type OpenBody, type RecordBody, type RecordedAgent, type SealHead, type SignalSource } from "./record.js";
 import { RecorderError } from "./recorder-error.js";
-import { MemorySink, type Sink } from "./sink.js";
+import { freshChain, sealBatch, type ChainState } from "./seal.js";
+import type { Sealer } from "./sealer.js";
+import { signKey as loadSignKey, type SignKey } from "./sign-key.js";
+import { MemorySink } from "./sink.js";
 
 interface CommonOptions {
-  /** With a key: a seal after every `sealEvery` records (default 1000), and one before `close`. */
-  sealEvery?: number;
-  key?: RecorderKey;
   /** Named in the `open` record. */
   policy?: { name: string; hash: string };
+  /** An ed25519 private key (PEM or KeyObject): every seal is signed with it, under its `kid`. */
+  signKey?: string | KeyObject | SignKey;
   /** Clock for `ts` (default Date.now). */
   now?: () => number;
   /** Called after each durable write with the last seq it covered: an observation seam for tests and metrics. */
@@ -27,7 +33,7 @@ interface CommonOptions {
 
 export interface FileRecorderOptions extends CommonOptions {
   path: string;
-  /** "group" (default): concurrent appends share one write+fsync. "always": one write+fsync per record. */
+  /** "group" (default): concurrent appends share one write+fsync. "always": one write+fsync (and seal) per record. */
   sync?: "group" | "always";
   /** How long an idle recorder waits for company before writing (default 0: the current event-loop turn). */
   groupCommitMs?: number;
@@ -35,91 +41,129 @@ export interface FileRecorderOptions extends CommonOptions {
 
 export interface MemoryRecorderOptions extends CommonOptions {
   memory: true;
+  /** A seal after this many records (default 1024)… */
+  sealEvery?: number;
+  /** …or this many milliseconds after the first record it would cover (default 100), whichever comes first. */
+  sealMs?: number;
+  /** Where seals are computed: here ("inline", the default where there are no threads) or on a
+   * sealer thread shared by the process ("thread", the default in Node), which keeps the hashing
+   * off the thread that runs agents. A seal computed on the thread is appended when it is done. */
+  sealer?: "inline" | "thread";
 }
 
 export type RecorderOptions = FileRecorderOptions | MemoryRecorderOptions;
 
 export interface Ack {
   seq: number;
-  hash: string;
 }
 
 export interface RecorderStats {
-  /** Records made durable (this session). */
+  /** Records made durable (this session), seals included. */
   records: number;
   writes: number;
   syncs: number;
   bytes: number;
+  /** Seals written this session. */
+  seals: number;
   /** A memory recorder's log: the bytes it holds (see release). */
   heldBytes?: number;
 }
 
 /** Records that share one write: every append in it settles with it. */
 interface Batch {
-  data: unknown[];
-  last: Ack;
+  lines: Buffer[];
+  /** The ts of its last record: its seal's. */
+  ts: number;
+  last: number;
+  /** Set when the batch was closed: the bytes to write (its lines and its seal). */
+  out: Buffer | null;
   done: Promise<void>;
   resolve(): void;
   reject(e: RecorderError): void;
 }
 
-const APPENDABLE = new Set(["syscall", "complete", "signal", "agent", "review", "log"]);
+const APPENDABLE = new Set(["syscall", "complete", "signal", "agent", "review", "log", "policy"]);
 /** Upper bound on one write: keeps a burst from becoming one huge buffer. */
 const MAX_BATCH = 16_384;
 
 export class FlightRecorder {
-  private nextSeq: number;
-  private last: string;
-  private durable: Ack | null;
-  private queue: Batch[] = [];
-  /** The batch still taking appends (null once its write has begun). */
-  private filling: Batch | null = null;
-  private flushing = false;
-  private scheduled = false;
-  private sinceSeal = 0;
+  private nextSeq = 0;
+  private durable = -1;
+  private readonly chain: ChainState;
+  private lastSeal: SealHead | null = null;
   private failure: RecorderError | null = null;
   private closing: Promise<void> | null = null;
   private written = 0;
+  private sealsWritten = 0;
+  private readonly key: SignKey | undefined;
+  private readonly clock: () => number;
+  // File mode.
+  private queue: Batch[] = [];
+  private filling: Batch | null = null;
+  private flushing = false;
+  private scheduled = false;
+  /** Lines in the file the next seal must cover besides its batch: the last seal's own line, and
+   * what a crash left unsealed. */
+  private carried: Uint8Array[] = [];
+  // Memory mode.
+  private sealTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Seals computed on the sealer thread, not yet appended. */
+  private sealing: Promise<void> = Promise.resolve();
+  /** Seals since the last release, for `release`: where the held lines may start. */
+  private checkpoints: Checkpoint[] = [];
+  private releasedAt: Checkpoint | null = null;
 
   private constructor(
-    private readonly sink: Sink,
+    private readonly file: FileSink | null,
+    private readonly memory: MemorySink | null,
     private readonly mode: "group" | "always" | "memory",
-    private readonly groupCommitMs: number,
-    private readonly opts: CommonOptions & { sealEvery: number },
-    head: Ack | null,
+    private readonly opts: CommonOptions & { groupCommitMs: number; sealEvery: number; sealMs: number },
+    private readonly sealer: Sealer | null,
   ) {
-    this.nextSeq = head ? head.seq + 1 : 0;
-    this.last = head ? head.hash : GENESIS_HASH;
-    this.durable = head;
+    this.chain = freshChain();
+    this.key = opts.signKey === undefined ? undefined : isSignKey(opts.signKey) ? opts.signKey : loadSignKey(opts.signKey);
+    this.clock = opts.now ?? Date.now;
   }
 
   static async open(opts: RecorderOptions): Promise<FlightRecorder> {
-    const sealEvery = opts.sealEvery ?? 1000;
-    if (!Number.isInteger(sealEvery) || sealEvery < 1) throw new RecorderError("EINVAL", `sealEvery must be a positive integer, not ${sealEvery}`);
-    const common = { ...opts, sealEvery };
+    const sealEvery = "memory" in opts ? opts.sealEvery ?? 1024 : 0;
+    const sealMs = "memory" in opts ? opts.sealMs ?? 100 : 0;
+    if ("memory" in opts && !(Number.isInteger(sealEvery) && sealEvery >= 1)) throw new RecorderError("EINVAL", `sealEvery must be a positive integer, not ${sealEvery}`);
+    if ("memory" in opts && !(sealMs >= 0 && Number.isFinite(sealMs))) throw new RecorderError("EINVAL", `sealMs must be a number >= 0, not ${sealMs}`);
+    const groupCommitMs = "path" in opts ? opts.groupCommitMs ?? 0 : 0;
+    if (!(groupCommitMs >= 0)) throw new RecorderError("EINVAL", `groupCommitMs must be >= 0, not ${groupCommitMs}`);
+    const common = { ...opts, groupCommitMs, sealEvery, sealMs };
     let recorder: FlightRecorder;
-    let truncatedBytes = 0;
+    let recovered: OpenBody["recovered"];
     if ("memory" in opts) {
-      recorder = new FlightRecorder(new MemorySink(), "memory", 0, common, null);
+      // Loaded on demand: an edge worker has no threads, and seals inline.
+      const sealer = opts.sealer === "inline" ? null : await import("./sealer.js").then((m) => m.processSealer(opts.sealer === "thread"));
+      recorder = new FlightRecorder(null, new MemorySink(0, sealer !== null), "memory", common, sealer);
     } else {
-      const ms = opts.groupCommitMs ?? 0;
-      if (!(ms >= 0)) throw new RecorderError("EINVAL", `groupCommitMs must be >= 0, not ${ms}`);
       // Loaded on demand: an edge worker with a memory recorder never touches node:fs.
       const { FileSink } = await import("./file-sink.js");
       const opened = await FileSink.open(opts.path);
-      truncatedBytes = opened.truncatedBytes;
-      recorder = new FlightRecorder(opened.sink, opts.sync ?? "group", ms, common, opened.head);
+      recorder = new FlightRecorder(opened.sink, null, opts.sync ?? "group", common, null);
+      const s = opened.state;
+      if (s) {
+        recorder.nextSeq = s.append.nextSeq;
+        recorder.durable = s.append.nextSeq - 1;
+        recorder.chain.size = s.append.sealedSize;
+        recorder.chain.hash = s.append.sealedHash;
+        recorder.chain.frontier = s.append.frontier;
+        recorder.carried = s.append.unsealed;
+        if (s.crashed || s.truncatedBytes > 0 || s.append.unsealedRecords > 0) recovered = { truncatedBytes: s.truncatedBytes, unsealed: s.append.unsealedRecords };
+      }
     }
-    const open: RecordBody = {
+    const open: OpenBody = {
       kind: "open", format: RECORDER_FORMAT,
-      policy: opts.policy?.name ?? null, policyHash: opts.policy?.hash ?? null,
-      keyId: opts.key?.id ?? null, sealEvery: opts.key ? sealEvery : null,
-      ...(truncatedBytes > 0 ? { recovered: { truncatedBytes } } : {}),
+      policy: opts.policy?.name ?? null, policyHash: opts.policy?.hash ?? null, kid: recorder.key?.kid ?? null,
+      ...(recovered ? { recovered } : {}),
     };
     try {
       await recorder.enqueue(open);
     } catch (e) {
-      await recorder.sink.close().catch(() => undefined);
+      await recorder.file?.close().catch(() => undefined);
       throw e;
     }
     return recorder;
@@ -137,6 +181,8 @@ export class FlightRecorder {
     return this.admit(body);
   }
 
+  /** A syscall: its intent (written before the effect), or, with `outcome`, the one record of a
+   * syscall answered in the call. */
   syscall(input: SyscallInput): Promise<Ack> {
     return this.build(() => syscallBody(input));
   }
@@ -179,9 +225,36 @@ export class FlightRecorder {
     return this.build(() => agentBody(agent, event, detail));
   }
 
-  /** The last durable record: remember its hash to verify later with `expectHead`. */
-  head(): Ack | null {
+  /** The last seal written: the tree head to keep, and to prove later logs against. */
+  head(): SealHead | null {
+    return this.lastSeal;
+  }
+
+  /** The seq of the last durable record (-1 before any). */
+  durableSeq(): number {
     return this.durable;
+  }
+
+  /** The key id seals are signed under, if any. */
+  get kid(): string | null {
+    return this.key?.kid ?? null;
+  }
+
+  /**
+   * Seals whatever is not yet sealed, and resolves once that seal is in the log (with its head).
+   * A memory recorder seals by itself every N records or T ms; this is for a host that wants a
+   * head now (before shipping, before a proof). A file recorder seals every write: it waits for it.
+   */
+  async seal(): Promise<SealHead | null> {
+    if (this.failure) throw this.failure;
+    if (this.mode !== "memory") {
+      const b = this.filling ?? this.queue.at(-1);
+      if (b) await b.done;
+      return this.lastSeal;
+    }
+    this.sealMemory();
+    await this.sealing;
+    return this.lastSeal;
   }
 
   /** The records a memory recorder holds (all of them, unless some were released). */
@@ -192,39 +265,50 @@ export class FlightRecorder {
   /** The records of a memory recorder from seq `start` on (a memory log starts at seq 0): how a host
    * that ships the log elsewhere (or watches it) reads what is new since it last looked. */
   recordsFrom(start: number): readonly FlightRecord[] {
-    return this.memorySink("records()").recordsFrom(start);
+    return this.lines(start).map((l) => JSON.parse(l) as FlightRecord);
+  }
+
+  /** The lines a memory recorder holds from seq `start` on, as written (without newlines): what
+   * `verify(lines, { after: recorder.released() })` checks. */
+  lines(start = 0): string[] {
+    const sink = this.memorySink("lines()");
+    const out: string[] = [];
+    for (let i = Math.max(sink.held, start); i < sink.size; i++) out.push(sink.text(i));
+    return out;
   }
 
   /**
-   * Forgets a memory recorder's records up to and including seq `throughSeq` (at most its head),
+   * Forgets a memory recorder's records before the last seal at or before seq `throughSeq` + 1,
    * once the host has shipped them: a kernel that runs for long on a memory recorder otherwise
-   * holds every record it ever made. What is left verifies on its own with
-   * `verify(lines, { after: recorder.released() })`. Returns `released()`.
+   * holds every record it ever made. Only sealed records go, a whole batch at a time, so what is
+   * left verifies on its own with `verify(lines, { after: recorder.released() })`. Returns `released()`.
    */
-  release(throughSeq: number): Ack | null {
+  release(throughSeq: number): Checkpoint | null {
     const sink = this.memorySink("release()");
     if (!Number.isInteger(throughSeq)) throw new RecorderError("EINVAL", `release() takes a record's seq, not ${throughSeq}`);
-    const last = sink.release(throughSeq);
-    if (last) this.releasedHead = { seq: last.seq, hash: last.hash };
-    return this.releasedHead;
+    let i = -1;
+    for (let k = 0; k < this.checkpoints.length && this.checkpoints[k]!.size <= throughSeq + 1; k++) i = k;
+    if (i < 0) return this.releasedAt;
+    this.releasedAt = this.checkpoints[i]!;
+    this.checkpoints.splice(0, i + 1);
+    sink.release(this.releasedAt.size);
+    return this.releasedAt;
   }
 
-  /** The last record a memory recorder has released, from which the records it holds chain; null
-   * while it holds them all. */
-  released(): Ack | null {
-    return this.releasedHead;
+  /** Where the records a memory recorder holds begin, when some were released: the checkpoint
+   * (seal size, hash and Merkle frontier) they continue from. Null while it holds them all. */
+  released(): Checkpoint | null {
+    return this.releasedAt;
   }
-
-  private releasedHead: Ack | null = null;
 
   private memorySink(what: string): MemorySink {
-    if (!(this.sink instanceof MemorySink)) throw new RecorderError("EINVAL", `${what} is for a memory recorder; read a file log with readLog(path), and rotate it as a file`);
-    return this.sink;
+    if (!this.memory) throw new RecorderError("EINVAL", `${what} is for a memory recorder; read a file log with readLog(path), and rotate it as a file`);
+    return this.memory;
   }
 
   stats(): RecorderStats {
-    const held = this.sink instanceof MemorySink ? { heldBytes: this.sink.heldBytes() } : {};
-    return { records: this.written, ...this.sink.stats, ...held };
+    const io = this.file?.stats ?? this.memory!.stats;
+    return { records: this.written, writes: io.writes, syncs: io.syncs, bytes: io.bytes, seals: this.sealsWritten, ...(this.memory ? { heldBytes: this.memory.heldBytes() } : {}) };
   }
 
   /** The failure the recorder failed closed on, if it did. */
@@ -232,7 +316,7 @@ export class FlightRecorder {
     return this.failure;
   }
 
-  /** Writes a final seal (with a key) and `close`, fsyncs and releases the file. Idempotent; rejects if the log could not be closed cleanly. */
+  /** Writes `close` and the seal over it, fsyncs and releases the file. Idempotent; rejects if the log could not be closed cleanly. */
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
   }
@@ -240,10 +324,14 @@ export class FlightRecorder {
   private async shutdown(): Promise<void> {
     let error = this.failure;
     if (!error) {
-      if (this.opts.key && this.sinceSeal > 0) void this.enqueueSeal();
-      try { await this.enqueue({ kind: "close" }); } catch (e) { error = e as RecorderError; }
+      try {
+        await this.enqueue({ kind: "close" });
+        if (this.mode === "memory") { this.sealMemory(); await this.sealing; }
+      } catch (e) { error = e as RecorderError; }
     }
-    try { await this.sink.close(); } catch (e) { error ??= new RecorderError("EIO", `cannot close the log: ${(e as Error).message}`, { cause: e }); }
+    clearTimeout(this.sealTimer);
+    if (this.sealer && this.memory) this.sealer.forget(this.sealerId);
+    try { await this.file?.close(); } catch (e) { error ??= new RecorderError("EIO", `cannot close the log: ${(e as Error).message}`, { cause: e }); }
     if (error) throw error;
   }
 
@@ -268,60 +356,115 @@ export class FlightRecorder {
     if (this.mode === "memory") {
       try { return Promise.resolve(this.record(body)); } catch (e) { return Promise.reject(e); }
     }
-    let linked: Linked;
-    try { linked = linkRecord(body, this.nextSeq, (this.opts.now ?? Date.now)(), this.last); } catch (e) { return Promise.reject(invalid(e)); }
-    this.nextSeq++;
-    this.last = linked.hash;
-    const ack: Ack = { seq: linked.seq, hash: linked.hash };
-    const batch = this.batchFor(ack);
-    batch.data.push(this.sink.encode(linked.line));
-    if (body.kind !== "seal" && body.kind !== "close" && this.opts.key && ++this.sinceSeal >= this.opts.sealEvery) void this.enqueueSeal();
+    let line: string;
+    const ts = this.clock();
+    try { line = recordLine(body, this.nextSeq, ts); } catch (e) { return Promise.reject(invalid(e)); }
+    const ack: Ack = { seq: this.nextSeq++ };
+    const batch = this.batchFor();
+    batch.lines.push(Buffer.from(line, "utf8"));
+    batch.ts = ts;
+    batch.last = ack.seq;
+    if (this.mode === "always" || batch.lines.length >= MAX_BATCH) this.closeBatch(batch);
     this.schedule();
     return batch.done.then(() => ack);
   }
 
-  /** A memory recorder's append: linked and in the log before it returns. */
-  private record(body: RecordBody): Ack {
-    let linked: Linked;
-    try { linked = linkRecord(body, this.nextSeq, (this.opts.now ?? Date.now)(), this.last); } catch (e) { throw invalid(e); }
-    (this.sink as MemorySink).append(linked.line);
-    this.nextSeq++;
-    this.last = linked.hash;
-    const ack: Ack = { seq: linked.seq, hash: linked.hash };
-    this.durable = ack;
+  // ---- memory mode ----------------------------------------------------------------------------
+
+  /** A memory recorder's append: in the log before it returns. */
+  private record(body: RecordBody, ts = this.clock()): Ack {
+    const sink = this.memory!;
+    let line: string;
+    try { line = recordLine(body, this.nextSeq, ts); } catch (e) { throw invalid(e); }
+    sink.append(line);
+    const ack: Ack = { seq: this.nextSeq++ };
+    this.durable = ack.seq;
     this.written++;
     try { this.opts.onSync?.(ack.seq); } catch { /* an observer's failure must not stall the log */ }
-    if (body.kind !== "seal" && body.kind !== "close" && this.opts.key && ++this.sinceSeal >= this.opts.sealEvery) void this.enqueueSeal();
+    if (body.kind !== "seal") {
+      if (++this.sinceSeal >= this.opts.sealEvery) this.sealMemory();
+      else if (this.sealTimer === undefined) this.sealTimer = unref(setTimeout(() => { this.sealTimer = undefined; this.sealMemory(); }, this.opts.sealMs));
+    }
     return ack;
   }
 
-  private batchFor(ack: Ack): Batch {
-    const b = this.filling;
-    if (b && this.mode !== "always" && b.data.length < MAX_BATCH) {
-      b.last = ack;
-      return b;
+  /** Lines up to here are sealed, or being sealed on the sealer thread. */
+  private sealedUpTo = 0;
+  /** Records (seals aside) appended since the last seal began. */
+  private sinceSeal = 0;
+  private readonly sealerId = nextSealerId++;
+
+  /** Seals the memory log's lines not yet sealed (or sent to be sealed). */
+  private sealMemory(): void {
+    clearTimeout(this.sealTimer);
+    this.sealTimer = undefined;
+    const sink = this.memory!;
+    const from = this.sealedUpTo, to = sink.size;
+    if (to <= from || this.failure) return;
+    this.sealedUpTo = to;
+    this.sinceSeal = 0;
+    if (!this.sealer) {
+      const body = sealBatch(this.chain, sink.lineViews(from, to), sink.spans(from, to).map((s) => s.bytes), this.key);
+      this.appendSeal(body);
+      return;
     }
+    const job = this.sealer.seal(this.sealerId, sink.spans(from, to), this.key);
+    this.sealing = this.sealing.then(() => job).then(({ body, frontier }) => {
+      // The thread keeps the chain; ours follows it, for release checkpoints.
+      this.chain.size = body.size;
+      this.chain.hash = fromHex(body.hash);
+      this.chain.frontier = Frontier.fromHex(body.size, frontier);
+      if (!this.failure) this.appendSeal(body);
+    }, (e) => this.failClosed(e));
+  }
+
+  private appendSeal(body: RecordBody & { kind: "seal" }): void {
+    // Dated by the last record it covers (see SealBody).
+    this.record(body, (JSON.parse(this.memory!.text(body.size - 1)) as { ts: number }).ts);
+    this.sealsWritten++;
+    this.lastSeal = headOf(body);
+    this.checkpoints.push({ size: body.size, hash: body.hash, frontier: this.chain.frontier.toHex() });
+  }
+
+  // ---- file mode ------------------------------------------------------------------------------
+
+  private batchFor(): Batch {
+    const b = this.filling;
+    if (b && !b.out) return b;
     let resolve!: () => void, reject!: (e: RecorderError) => void;
     const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const fresh: Batch = { data: [], last: ack, done, resolve, reject };
+    // Nobody may be waiting on a batch that fails (a close that was never awaited): no unhandled rejection.
+    done.catch(() => undefined);
+    const fresh: Batch = { lines: [], ts: 0, last: -1, out: null, done, resolve, reject };
     this.queue.push(fresh);
     this.filling = fresh;
     return fresh;
   }
 
-  /** A seal vouches for everything up to the current head; its outcome is that of the records around it. */
-  private enqueueSeal(): Promise<void> {
-    const key = this.opts.key!;
-    this.sinceSeal = 0;
-    return this.enqueue({ kind: "seal", keyId: key.id, through: this.nextSeq - 1, mac: hmacSha256Hex(key.secret, this.last) }).then(() => undefined, () => undefined);
+  /** Closes a batch to appends: its seal takes the next seq, so it follows the batch in the file. */
+  private closeBatch(batch: Batch): void {
+    if (batch.out) return;
+    if (batch === this.filling) this.filling = null;
+    const data = batch.lines.length === 1 ? batch.lines[0]! : Buffer.concat(batch.lines);
+    const lines = this.carried.length ? [...this.carried, ...batch.lines] : batch.lines;
+    const spans = this.carried.length ? [...this.carried, data] : [data];
+    const seal = sealBatch(this.chain, lines, spans, this.key);
+    const sealLine = Buffer.from(recordLine(seal, this.nextSeq, batch.ts), "utf8");
+    this.carried = [sealLine];
+    this.nextSeq++;
+    batch.last = this.nextSeq - 1;
+    batch.out = Buffer.concat([data, sealLine]);
+    this.pendingHead.set(batch, { head: headOf(seal), lines: batch.lines.length + 1 });
   }
+
+  private readonly pendingHead = new Map<Batch, { head: SealHead; lines: number }>();
 
   private schedule(): void {
     if (this.flushing || this.scheduled) return;
     this.scheduled = true;
     const run = () => void this.flush();
     if (this.mode !== "group") queueMicrotask(run);
-    else if (this.groupCommitMs > 0) setTimeout(run, this.groupCommitMs);
+    else if (this.opts.groupCommitMs > 0) setTimeout(run, this.opts.groupCommitMs);
     else setImmediate(run);
   }
 
@@ -329,27 +472,43 @@ export class FlightRecorder {
     this.scheduled = false;
     this.flushing = true;
     for (let batch = this.queue.shift(); batch && !this.failure; batch = this.queue.shift()) {
-      if (batch === this.filling) this.filling = null;
+      this.closeBatch(batch);
       try {
-        await this.sink.write(batch.data);
+        await this.file!.write(batch.out!);
       } catch (e) {
         this.failClosed(e, batch);
         break;
       }
+      const sealed = this.pendingHead.get(batch)!;
+      this.pendingHead.delete(batch);
       this.durable = batch.last;
-      this.written += batch.data.length;
-      try { this.opts.onSync?.(batch.last.seq); } catch { /* an observer's failure must not stall the log */ }
+      this.written += sealed.lines;
+      this.sealsWritten++;
+      this.lastSeal = sealed.head;
+      try { this.opts.onSync?.(batch.last); } catch { /* an observer's failure must not stall the log */ }
       batch.resolve();
     }
     this.flushing = false;
   }
 
-  private failClosed(e: unknown, batch: Batch): void {
+  private failClosed(e: unknown, batch?: Batch): void {
+    if (this.failure) return;
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    this.failure = new RecorderError("EIO", `cannot write the flight log (${code}); the recorder has failed closed`, { cause: e });
+    this.failure = e instanceof RecorderError ? e : new RecorderError("EIO", `cannot write the flight log (${code}); the recorder has failed closed`, { cause: e });
     this.filling = null;
-    for (const b of [batch, ...this.queue.splice(0)]) b.reject(this.failure);
+    for (const b of [...(batch ? [batch] : []), ...this.queue.splice(0)]) b.reject(this.failure);
   }
+}
+
+let nextSealerId = 1;
+
+function isSignKey(k: unknown): k is SignKey {
+  return typeof k === "object" && k !== null && "kid" in k && "privateKey" in k;
+}
+
+function unref<T>(t: T): T {
+  (t as { unref?: () => void }).unref?.();
+  return t;
 }
 
 function invalid(e: unknown): RecorderError {
@@ -357,3 +516,4 @@ function invalid(e: unknown): RecorderError {
   if (e instanceof CanonicalJsonError) return new RecorderError("EINVAL", `the record is not JSON: ${e.message}`, { cause: e });
   return new RecorderError("EINVAL", `the record cannot be built: ${(e as Error).message}`, { cause: e });
 }
+

@@ -6,6 +6,8 @@ import type { CompleteRecord, FlightRecord, RecordedAgent } from "./record.js";
 export interface ShowOptions {
   /** Only this agent's records (matched on id or name). */
   agent?: string;
+  /** Seal records too (left out by default: they vouch for the others, and say nothing of agents). */
+  seals?: boolean;
 }
 
 /** A record to show, with its completion when it is a syscall that has one. */
@@ -25,6 +27,7 @@ export function showEntries(records: readonly FlightRecord[], opts: ShowOptions 
   const out: ShowEntry[] = [];
   for (const r of records) {
     if (r.kind === "complete" && syscalls.has(r.of)) continue;
+    if (r.kind === "seal" && !opts.seals) continue;
     if (opts.agent !== undefined && !("agent" in r && (r.agent.id === opts.agent || r.agent.name === opts.agent))) continue;
     const c = r.kind === "syscall" ? completions.get(r.seq) : undefined;
     out.push(c ? { record: r, completion: c } : { record: r });
@@ -39,8 +42,9 @@ export function show(records: readonly FlightRecord[], opts: ShowOptions = {}): 
       case "syscall":
         cols.push(who(r.agent), `${safe(r.syscall)} ${safe(r.target)}`, safe(r.effect), `rule=${r.rule === null ? "-" : safe(r.rule)}`);
         if (r.audit.length) cols.push(`audit=${r.audit.map(safe).join(",")}`);
-        cols.push(completion ? outcome(completion) : "no completion");
-        if (r.argsTruncated) cols.push("(args over the size cap: digest only)");
+        cols.push(r.ok !== undefined ? answered(r) : completion ? outcome(completion) : r.within !== undefined ? `within #${r.within}` : "no completion");
+        if (r.argsDigest !== undefined) cols.push("(args over the size cap: digest only)");
+        if (r.targetDigest !== undefined) cols.push(`(target of ${r.targetBytes} bytes: its first 4 KiB shown)`);
         break;
       case "complete": cols.push(`completes #${r.of}`, outcome(r)); break;
       case "signal": cols.push(who(r.agent), `signal ${safe(r.signal)}`, `from ${safe(r.source)}`); break;
@@ -49,11 +53,13 @@ export function show(records: readonly FlightRecord[], opts: ShowOptions = {}): 
       case "agent": cols.push(who(r.agent), safe(r.event), ...(r.detail && Object.keys(r.detail).length ? [JSON.stringify(r.detail)] : [])); break;
       case "open": {
         const policy = r.policy ? `policy ${safe(r.policy)}${r.policyHash ? ` ${safe(r.policyHash.slice(0, 12))}` : ""}` : "no policy named";
-        cols.push("open", policy, r.keyId ? `sealed every ${r.sealEvery} by key ${safe(r.keyId)}` : "unsealed");
-        if (r.recovered) cols.push(`(cut ${r.recovered.truncatedBytes} bytes of a partial record left by a crash)`);
+        cols.push("open", policy, r.kid ? `signed by key ${safe(r.kid)}` : "unsigned");
+        if (r.format !== "acp-flight/2") cols.push(`(${safe(r.format)})`);
+        if (r.recovered) cols.push(`(after a crash: ${r.recovered.unsealed} unsealed record(s) kept, ${r.recovered.truncatedBytes} bytes of a partial record cut)`);
         break;
       }
-      case "seal": cols.push("seal", `key=${safe(r.keyId)}`, `through #${r.through}`); break;
+      case "seal": cols.push("seal", `through #${r.size - 1}`, ...(r.root ? [`root ${r.root.slice(0, 12)}`] : []), ...(r.kid ? [`key=${safe(r.kid)}`] : [])); break;
+      case "policy": cols.push("policy", safe(r.policy), safe(r.policyHash.slice(0, 12))); break;
       case "close": cols.push("close"); break;
     }
     return cols.join("  ");
@@ -69,6 +75,11 @@ const who = (a: RecordedAgent): string => `${safe(a.name)}(${safe(a.id)})`;
  * a record can draw a line of its own or restyle the terminal. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const safe = (s: string): string => (UNSAFE.test(s) ? JSON.stringify(s).replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : s);
+
+/** A syscall answered in its own record. */
+function answered(r: { ok?: boolean; errno?: string | null; effect: string }): string {
+  return r.ok ? "ok" : r.errno != null ? safe(r.errno) : r.effect === "kill" ? "killed" : "refused";
+}
 
 function outcome(c: CompleteRecord): string {
   return `${c.ok ? "ok" : (c.errno === null ? "failed" : safe(c.errno))} ${duration(c.durationMs)}`;

@@ -1,6 +1,5 @@
-// Where linked records go. A sink's write resolves only once every line it was given is durable
+// Where record lines go. A sink's write resolves only once every line it was given is durable
 // (for a file: written and fsynced); the recorder acknowledges appends on that and nothing earlier.
-import type { FlightRecord } from "./record.js";
 
 export interface SinkStats {
   /** Batches written (one write call each, short writes aside). */
@@ -10,46 +9,76 @@ export interface SinkStats {
   bytes: number;
 }
 
-export interface Sink<T = unknown> {
-  readonly stats: SinkStats;
-  /** The form a line waits in until it is written. Called at append time, so a long queue holds compact, flat data. */
-  encode(line: string): T;
-  write(batch: readonly T[]): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Keeps the log in memory: for tests, and for embedders that ship records elsewhere themselves.
+/**
+ * Keeps the log in memory: for tests, and for embedders that ship records elsewhere themselves.
  * Lines are kept as UTF-8 bytes in large chunks outside the JS heap (a long log costs the garbage
- * collector nothing; Node's Buffer writer where there is one, the Web encoder elsewhere, so it runs in
- * an edge worker too) and parsed when read, off the syscall path. Lines a host has shipped can be
- * released: a chunk is dropped, and its memory with it, once every line in it is released. */
-export class MemorySink implements Sink<string> {
+ * collector nothing; Node's Buffer writer where there is one, the Web encoder elsewhere, so it runs
+ * in an edge worker too) and parsed when read, off the syscall path. With `shared`, chunks are
+ * SharedArrayBuffers, which the sealer thread reads in place. Lines a host has shipped can be
+ * released: a chunk is dropped, and its memory with it, once every line in it is released.
+ */
+export class MemorySink {
   readonly stats: SinkStats = { writes: 0, syncs: 0, bytes: 0 };
   /** Held chunks, oldest first; the last one takes new lines. */
   private readonly chunks: Chunk[] = [];
   /** Lines before this one are released: never read again. */
   private firstHeld = 0;
   private lines = 0;
+  private nextChunkId = 0;
 
-  /** The held lines from line `start` on, parsed now, exactly as a reader of the lines sees them.
-   * Nothing parsed is kept: a long log stays compact bytes however often it is read. */
-  recordsFrom(start: number): FlightRecord[] {
-    const out: FlightRecord[] = [];
-    for (let i = Math.max(this.firstHeld, start); i < this.lines; i++) out.push(JSON.parse(this.line(i)) as FlightRecord);
+  /** `first`: the seq of the first line this sink will hold. */
+  constructor(private readonly first = 0, private readonly shared = false, private readonly onChunk?: (c: Chunk) => void, private readonly onDrop?: (c: Chunk) => void) {
+    this.firstHeld = first;
+    this.lines = first;
+  }
+
+  /** Lines appended so far (the next line's seq). */
+  get size(): number { return this.lines; }
+
+  /** The first line still held. */
+  get held(): number { return this.firstHeld; }
+
+  /** Line i as written, newline included, as bytes (a view: valid until released). */
+  bytes(i: number): Uint8Array {
+    const c = this.chunkOf(i), k = i - c.first;
+    return c.bytes.subarray(k > 0 ? c.ends[k - 1]! : 0, c.ends[k]!);
+  }
+
+  /** Line i as text, without the newline. */
+  text(i: number): string {
+    const b = this.bytes(i);
+    return decode(b.subarray(0, b.length - 1));
+  }
+
+  /** The lines [from, to): their bytes with newlines, one view each. */
+  *lineViews(from: number, to: number): Generator<Uint8Array> {
+    for (let i = from; i < to; i++) yield this.bytes(i);
+  }
+
+  /** The bytes of lines [from, to) as they lie in the chunks: one view per chunk touched. */
+  spans(from: number, to: number): Span[] {
+    const out: Span[] = [];
+    for (let i = from; i < to;) {
+      const c = this.chunkOf(i), k = i - c.first;
+      const last = Math.min(to, c.first + c.ends.length);
+      const start = k > 0 ? c.ends[k - 1]! : 0, end = c.ends[last - 1 - c.first]!;
+      out.push({ chunk: c.id, start, end, bytes: c.bytes.subarray(start, end) });
+      i = last;
+    }
     return out;
   }
 
-  /** Forgets lines up to and including `through` (lines already released stay so). Returns line
-   * `through` itself, parsed, when this call released it, so the caller can anchor what is left. */
-  release(through: number): FlightRecord | null {
-    const last = Math.min(through, this.lines - 1);
-    if (last < this.firstHeld) return null;
-    const anchor = JSON.parse(this.line(last)) as FlightRecord;
-    this.firstHeld = last + 1;
+  /** Forgets lines before `upTo` (lines already released stay so). */
+  release(upTo: number): void {
+    const to = Math.min(upTo, this.lines);
+    if (to <= this.firstHeld) return;
+    this.firstHeld = to;
     // Whole chunks only: a chunk goes when the first line of the next one is released too. The
     // chunk taking new lines stays, so a host releasing after every few records allocates nothing.
-    while (this.chunks.length > 1 && this.chunks[1]!.first <= this.firstHeld) this.chunks.shift();
-    return anchor;
+    while (this.chunks.length > 1 && this.chunks[1]!.first <= this.firstHeld) {
+      const dropped = this.chunks.shift()!;
+      this.onDrop?.(dropped);
+    }
   }
 
   /** Bytes of the chunks still held. */
@@ -59,55 +88,52 @@ export class MemorySink implements Sink<string> {
     return n;
   }
 
-  /** Line i as written, newline included. */
-  private line(i: number): string {
+  private chunkOf(i: number): Chunk {
+    if (!(i >= this.firstHeld && i < this.lines)) throw new RangeError(`line ${i} is not held (held: ${this.firstHeld}..${this.lines - 1})`);
     // The last chunk whose first line is at or before i.
     let lo = 0, hi = this.chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.chunks[mid]!.first <= i) lo = mid; else hi = mid - 1;
     }
-    const c = this.chunks[lo]!, k = i - c.first;
-    return decoder.decode(c.bytes.subarray(k > 0 ? c.ends[k - 1]! : 0, c.ends[k]!));
+    return this.chunks[lo]!;
   }
 
-  encode(line: string): string {
-    if (line.charCodeAt(0) !== 0x7b) throw new RangeError("a flight-record line is a JSON object");
-    return line;
-  }
-
-  async write(batch: readonly string[]): Promise<void> {
-    for (const line of batch) this.append(line);
-  }
-
-  /** One line, kept before this returns (the memory recorder appends this way, with no batch). */
+  /** One line (a JSON object and its newline), kept before this returns. */
   append(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; a line that might not fit starts a new chunk.
     const most = line.length * 3;
     let c = this.chunks.at(-1);
     let used = c?.ends.at(-1) ?? 0;
     if (c === undefined || used + most > c.bytes.length) {
-      c = { bytes: newChunk(Math.max(CHUNK_BYTES, most)), ends: [], first: this.lines };
+      c = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most), this.shared), ends: [], first: this.lines };
       this.chunks.push(c);
+      this.onChunk?.(c);
       used = 0;
     }
     const n = writeUtf8(line, c.bytes, used);
     // Checked on the bytes (reading the string's first character would make V8 flatten it first).
-    if (c.bytes[used] !== 0x7b) throw new RangeError("a flight-record line is a JSON object");
+    if (c.bytes[used] !== 0x7b || c.bytes[used + n - 1] !== 0x0a) throw new RangeError("a flight-record line is a JSON object and a newline");
     c.ends.push(used + n);
     this.lines++;
     this.stats.writes++;
     this.stats.bytes += n;
   }
-
-  async close(): Promise<void> {}
 }
 
 /** Consecutive lines in one block of bytes: line `first + k` ends at `ends[k]`. */
-interface Chunk {
+export interface Chunk {
+  id: number;
   bytes: Uint8Array;
   ends: number[];
   first: number;
+}
+
+export interface Span {
+  chunk: number;
+  start: number;
+  end: number;
+  bytes: Uint8Array;
 }
 
 /** Bytes per chunk of a memory log. */
@@ -115,16 +141,22 @@ const CHUNK_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+type NodeBuffer = { from(ab: ArrayBufferLike): Uint8Array; allocUnsafeSlow(n: number): Uint8Array; prototype: { utf8Write?: unknown; utf8Slice?: unknown } };
+const NodeBuf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
 /** A chunk Node's writer can write into (a Buffer), or a plain byte array elsewhere. */
-const newChunk = (n: number): Uint8Array => {
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
-  return nodeWrite && B ? B.allocUnsafeSlow(n) : new Uint8Array(n);
+const newChunk = (n: number, shared: boolean): Uint8Array => {
+  if (shared && typeof SharedArrayBuffer === "function") return NodeBuf && nodeWrite ? NodeBuf.from(new SharedArrayBuffer(n)) : new Uint8Array(new SharedArrayBuffer(n));
+  return nodeWrite && NodeBuf ? NodeBuf.allocUnsafeSlow(n) : new Uint8Array(n);
 };
 
 /** Writes `text` as UTF-8 at `at`, returning the bytes written: Node's Buffer writer where there is
  * one (no view or result object per call), the Web encoder elsewhere. */
-const nodeWrite = (globalThis as { Buffer?: { prototype: { utf8Write?: unknown } } }).Buffer?.prototype.utf8Write as
-  ((this: Uint8Array, text: string, offset: number) => number) | undefined;
+const nodeWrite = NodeBuf?.prototype.utf8Write as ((this: Uint8Array, text: string, offset: number) => number) | undefined;
 const writeUtf8: (text: string, into: Uint8Array, at: number) => number = typeof nodeWrite === "function"
   ? (text, into, at) => nodeWrite.call(into, text, at)
   : (text, into, at) => encoder.encodeInto(text, into.subarray(at)).written;
+
+/** Decodes bytes (a view of a shared chunk too, which the Web decoder refuses). */
+const nodeSlice = NodeBuf?.prototype.utf8Slice as ((this: Uint8Array, start: number, end: number) => string) | undefined;
+const decode = (b: Uint8Array): string => (typeof nodeSlice === "function" && NodeBuf && b instanceof (NodeBuf as unknown as typeof Uint8Array) ? nodeSlice.call(b, 0, b.length) : decoder.decode(b.slice()));

@@ -1,64 +1,158 @@
-// `acpc audit verify|show|replay <log>`: reads a flight log written by the runtime's recorder.
-// verify exits 1 on any tampering or a truncated tail; show and replay print what the log vouches
-// for (the records before a bad one) and exit 1 when it does not verify in full.
-import { existsSync, readFileSync } from "node:fs";
+// `acpc audit verify|prove|show|replay <log>`: reads a flight log written by the runtime's recorder.
+// verify exits 1 on any tampering, a truncated or unsealed tail, or a log not closed (unless
+// --live); prove prints an inclusion or consistency proof, which `verify --proof` checks against a
+// trusted head without the log; show and replay print what the log vouches for (the records
+// before a bad one) and exit 1 when it does not verify in full.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../compile.js";
 import { renderDiagnostic } from "../../../grammar/diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../../runtime/policy/load.js";
 import { RateLimits } from "../../../runtime/kernel/rate-limits.js";
+import type { Checkpoint } from "../../../runtime/recorder/check-log.js";
+import { checkGrowth, checkProof, parseHead, proveConsistency, proveInclusion, type TrustedHead } from "../../../runtime/recorder/proofs.js";
 import type { FlightRecord } from "../../../runtime/recorder/record.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
-import { parseRecorderKey } from "../../../runtime/recorder/key.js";
+import { trustedKey, type TrustedKey } from "../../../runtime/recorder/sign-key.js";
+import { parseRecorderKey } from "../../../runtime/recorder/v1/key.js";
 import { show, showEntries } from "../../../runtime/recorder/show.js";
-import type { VerifyOptions, VerifyResult } from "../../../runtime/recorder/verify-chain.js";
-import { describeVerdict, readLog } from "../../../runtime/recorder/verify.js";
+import { describeVerdict, readLog, type VerifyOptions, type VerifyResult } from "../../../runtime/recorder/verify.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const USAGE = `usage: acpc audit verify <log> [--key-file F] [--expect-head HASH] [--after SEQ:HASH] [--json]
-       acpc audit show <log> [--agent ID] [--json]
-       acpc audit replay <log> --policy <new.acp|new.wasm> [--manifest M] [--json]`;
+const USAGE = `usage: acpc audit verify <log> [--live] [--trust KEY.pub]... [--consistency HEAD] [--after CHECKPOINT] [--json]
+       acpc audit verify --proof PROOF.json (--head HEAD | --trust KEY.pub) [--json]
+       acpc audit prove <log> <seq> [--size N] [-o PROOF.json]      an inclusion proof of record #seq
+       acpc audit prove <log> --from SIZE [--size N] [-o PROOF.json] a consistency proof from the first SIZE records
+       acpc audit show <log> [--agent ID] [--seals] [--json]
+       acpc audit replay <log> --policy <new.acp|new.wasm> [--manifest M] [--json]
+HEAD is SIZE:ROOT or a JSON file holding a head (a seal, a proof, or verify --json's output).
+acp-flight/1 logs: verify also takes --key-file F (their HMAC seals) and --expect-head HASH.`;
 
 export async function auditVerb(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "verify") return verifyLog(rest, io);
+  if (sub === "prove") return proveLog(rest, io);
   if (sub === "show") return showLog(rest, io);
   if (sub === "replay") return replayLog(rest, io);
   throw new UsageError(sub ? `unknown audit command \`${sub}\`\n${USAGE}` : USAGE);
 }
 
+const VERIFY_FLAGS = ["--live", "--trust", "--consistency", "--after", "--proof", "--head", "--key-file", "--expect-head", "--json"];
+
 function verifyLog(argv: string[], io: Io): number {
-  const args = parseArgs(argv, ["--key-file", "--expect-head", "--after"]);
-  checkFlags(args, ["--key-file", "--expect-head", "--after", "--json"]);
+  const args = parseArgs(argv, ["--trust", "--consistency", "--after", "--proof", "--head", "--key-file", "--expect-head"], ["--trust"]);
+  checkFlags(args, VERIFY_FLAGS);
+  const json = args.flags.has("--json");
+  const trust = (args.multi.get("--trust") ?? []).map((f) => readTrustedKey(io, f));
+  const proofFile = args.flags.get("--proof");
+  if (typeof proofFile === "string") {
+    if (args.positional.length > 1) throw new UsageError(USAGE);
+    const headArg = args.flags.get("--head");
+    const head = typeof headArg === "string" ? readHead(io, headArg) : undefined;
+    if (!head && trust.length === 0) throw new UsageError("a proof is checked against a trusted head: give --head HEAD, or --trust KEY.pub to trust the proof's signed head");
+    let proof: unknown;
+    try { proof = JSON.parse(readText(resolve(io.cwd, proofFile))); } catch (e) { throw e instanceof UsageError ? e : new UsageError(`${proofFile} is not JSON`); }
+    const r = checkProof(proof, { ...(head ? { head } : {}), trust });
+    io.out(json ? JSON.stringify({ proof: proofFile, ...r }) : `${proofFile}: ${r.ok ? "ok" : "FAILED"}: ${r.message}`);
+    return r.ok ? EXIT.ok : EXIT.failed;
+  }
   const file = onePath(args.positional);
-  const opts: VerifyOptions = {};
+  const opts: VerifyOptions = { trust, live: args.flags.has("--live") };
   const keyFile = args.flags.get("--key-file");
   if (typeof keyFile === "string") {
     const k = parseRecorderKey(readText(resolve(io.cwd, keyFile)));
     if (!k.ok) throw new UsageError(`${keyFile}: ${k.message}`);
-    opts.key = k.key;
+    opts.v1Key = k.key;
   }
-  const head = args.flags.get("--expect-head");
-  if (typeof head === "string") opts.expectHead = head;
+  const expect = args.flags.get("--expect-head");
+  if (typeof expect === "string") opts.expectHead = expect;
   // A segment of a log whose earlier records were shipped and released (FlightRecorder.release):
-  // it chains from the last released record.
+  // it continues from the checkpoint `released()` gave.
   const after = args.flags.get("--after");
-  if (typeof after === "string") {
-    const m = /^(\d+):([0-9a-f]{64})$/.exec(after);
-    if (!m) throw new UsageError(`--after takes SEQ:HASH (the last released record's seq and 64-hex hash), not \`${after}\``);
-    opts.after = { seq: Number(m[1]), hash: m[2]! };
-  }
+  if (typeof after === "string") opts.after = readCheckpoint(io, after);
   const { result } = read(io, file, opts);
-  io.out(args.flags.has("--json") ? JSON.stringify({ file, ...result }) : `${file}: ${describeVerdict(result)}`);
-  return result.ok ? EXIT.ok : EXIT.failed;
+  const consistency = args.flags.get("--consistency");
+  let growth: { ok: boolean; message: string } | undefined;
+  if (typeof consistency === "string" && result.ok) growth = grown(io, file, readHead(io, consistency));
+  const ok = result.ok && (growth?.ok ?? true);
+  if (json) io.out(JSON.stringify({ file, ...result, ok, ...(growth ? { consistency: growth } : {}) }));
+  else {
+    io.out(`${file}: ${describeVerdict(result)}`);
+    if (growth) io.out(`${file}: consistency: ${growth.ok ? "ok" : "FAILED"}: ${growth.message}`);
+  }
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+function grown(io: Io, file: string, old: TrustedHead): { ok: boolean; message: string } {
+  try { return checkGrowth(resolve(io.cwd, file), old); } catch (e) {
+    if (e instanceof RecorderError) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+function proveLog(argv: string[], io: Io): number {
+  const args = parseArgs(argv, ["--size", "--from", "-o"]);
+  checkFlags(args, ["--size", "--from", "-o", "--json"]);
+  const [file, seqText, ...more] = args.positional;
+  const from = args.flags.get("--from");
+  if (!file || more.length || (typeof from === "string") === (seqText !== undefined)) throw new UsageError(USAGE);
+  const size = args.flags.get("--size");
+  const n = typeof size === "string" ? count(size, "--size") : undefined;
+  const path = resolve(io.cwd, file);
+  let proof;
+  try {
+    proof = typeof from === "string" ? proveConsistency(path, count(from, "--from"), n) : proveInclusion(path, count(seqText!, "seq"), n);
+  } catch (e) {
+    if (e instanceof RecorderError) { io.err(`${file}: ${e.message}`); if (args.flags.has("--json")) io.out(JSON.stringify({ ok: false, error: { code: e.code, message: e.message } })); return EXIT.failed; }
+    throw e;
+  }
+  const text = JSON.stringify(proof);
+  const out = args.flags.get("-o");
+  if (typeof out === "string") {
+    writeFile(resolve(io.cwd, out), text + "\n");
+    io.out(args.flags.has("--json") ? JSON.stringify({ ok: true, proof: out }) : `${out}: ${proof.kind} proof against the seal of ${"head" in proof ? proof.head.size : proof.second.size} records`);
+  } else io.out(text);
+  return EXIT.ok;
+}
+
+function count(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} takes a whole number, not \`${text}\``);
+  return Number(text);
+}
+
+function writeFile(path: string, text: string): void {
+  try { writeFileSync(path, text); } catch (e) { throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+}
+
+function readTrustedKey(io: Io, file: string): TrustedKey {
+  try { return trustedKey(readText(resolve(io.cwd, file))); } catch (e) {
+    if (e instanceof RecorderError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+function readHead(io: Io, arg: string): TrustedHead {
+  const text = /^\d+:[0-9a-f]{64}$/.test(arg) ? arg : readText(resolve(io.cwd, arg));
+  try { return parseHead(text); } catch (e) {
+    if (e instanceof RecorderError) throw new UsageError(`${arg}: ${e.message}`);
+    throw e;
+  }
+}
+
+function readCheckpoint(io: Io, arg: string): Checkpoint {
+  let v: unknown;
+  try { v = JSON.parse(existsSync(resolve(io.cwd, arg)) ? readText(resolve(io.cwd, arg)) : arg); } catch { throw new UsageError(`--after takes a checkpoint (JSON: size, hash, frontier), as FlightRecorder.released() gives it, not \`${arg}\``); }
+  const c = v as Checkpoint;
+  if (!(typeof c === "object" && c !== null && Number.isInteger(c.size) && typeof c.hash === "string" && Array.isArray(c.frontier))) throw new UsageError("--after takes a checkpoint: { size, hash, frontier }");
+  return c;
 }
 
 function showLog(argv: string[], io: Io): number {
   const args = parseArgs(argv, ["--agent"]);
-  checkFlags(args, ["--agent", "--json"]);
+  checkFlags(args, ["--agent", "--seals", "--json"]);
   const file = onePath(args.positional);
   const agent = args.flags.get("--agent");
-  const opts = typeof agent === "string" ? { agent } : {};
+  const opts = { ...(typeof agent === "string" ? { agent } : {}), seals: args.flags.has("--seals") };
   const { result, records } = read(io, file);
   if (args.flags.has("--json")) io.out(JSON.stringify({ file, verify: result, entries: showEntries(records, opts) }));
   else for (const line of show(records, opts)) io.out(line);
@@ -79,7 +173,7 @@ async function replayLog(argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify({ file, policy: policy.manifest.policy, verified: result.ok, ...r }));
   } else {
     for (const c of r.changed) io.out(`#${c.seq}  ${c.agent}  ${c.syscall} ${c.target}  ${c.from.effect} rule=${c.from.rule ?? "-"} -> ${c.to.effect} rule=${c.to.rule ?? "-"}`);
-    const skipped = r.notReplayable.length ? `, ${r.notReplayable.length} not replayable (args over the size cap: ${r.notReplayable.map((s) => `#${s}`).join(", ")})` : "";
+    const skipped = r.notReplayable.length ? `, ${r.notReplayable.length} not replayable (args or target over the size cap: ${r.notReplayable.map((s) => `#${s}`).join(", ")})` : "";
     io.out(`${r.replayed} syscall(s) replayed under policy ${policy.manifest.policy}: ${r.changed.length} would change${skipped}`);
   }
   return warnUnlessOk(io, file, result);
@@ -106,7 +200,8 @@ function replay(records: readonly FlightRecord[], policy: Policy): { replayed: n
   let replayed = 0;
   for (const r of records) {
     if (r.kind !== "syscall") continue;
-    if (r.argsTruncated) { notReplayable.push(r.seq); continue; }
+    // What the record holds only as a digest (args or a target over the cap) cannot be decided again.
+    if (r.argsDigest !== undefined || r.targetDigest !== undefined) { notReplayable.push(r.seq); continue; }
     replayed++;
     let d: { effect: string; rule: string | null } = policy.decide({ agent: r.agent, syscall: r.syscall, target: r.target, args: r.args });
     if (d.effect === "allow" && !limits.admit(r.agent.id, r.syscall, r.target, r.ts).ok) d = { effect: policy.manifest.onViolation, rule: null };

@@ -1,5 +1,5 @@
 // `acpc run agent.js --policy p.acp|p.wasm [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
-//  [--record flight.log] [--tools tools.js] [--review approve|reject] [--json]`
+//  [--record flight.log] [--sign-key key.pem] [--tools tools.js] [--review approve|reject] [--json]`
 // Exit codes (DESIGN.md): 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors.
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,7 +15,7 @@ import type { MountSpec } from "../../../runtime/kernel/create.js";
 import type { ToolSpec } from "../../../runtime/kernel/types.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const VALUED = ["--policy", "--input", "--mount", "--record", "--tools", "--review", "--name", "--role", "--tenant", "--manifest"];
+const VALUED = ["--policy", "--input", "--mount", "--record", "--sign-key", "--tools", "--review", "--name", "--role", "--tenant", "--manifest"];
 
 export async function runVerb(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, VALUED, ["--mount"]);
@@ -41,17 +41,19 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   const mounts = mountsFrom(args.multi.get("--mount") ?? [], io.cwd);
   const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
   const record = args.flags.get("--record");
+  const signKeyArg = args.flags.get("--sign-key");
+  const signKey = typeof signKeyArg === "string" ? readText(resolve(io.cwd, signKeyArg)) : undefined;
 
   let kernel: Kernel;
   try {
     kernel = await Kernel.create({
       policy, tools, mounts,
-      recorder: typeof record === "string" ? { path: resolve(io.cwd, record) } : { memory: true },
+      recorder: typeof record === "string" ? { path: resolve(io.cwd, record), signKey } : { memory: true, signKey },
       onLog: (a, text) => { if (!json) io.err(`[${a.name}] ${text}`); },
     });
   } catch (e) {
     // A flight log that cannot be opened: nothing ran, and the agent never will (fail closed).
-    if (e instanceof RecorderError) return refused(io, json, e.code, `--record ${record}: ${e.message}`);
+    if (e instanceof RecorderError) return refused(io, json, e.code, e.code === "EKEY" ? `--sign-key ${signKeyArg}: ${e.message}` : `--record ${record}: ${e.message}`);
     // A mount the kernel refuses (not a canonical point, a kernel mount, not a directory) is the operator's usage error.
     if (e instanceof VfsError) return refused(io, json, e.code, `--mount ${e.path}: ${e.code}: ${e.detail}`);
     throw e;
@@ -76,6 +78,7 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   if (json) io.out(JSON.stringify(summary));
   else {
     for (const v of exit.violations) io.err(`violation: ${v.syscall} ${v.target} → ${v.effect} (${v.rule ?? "no rule: the policy's default"}), ${v.outcome}`);
+    if (exit.violationCount > exit.violations.length) io.err(`… and ${exit.violationCount - exit.violations.length} more violation(s)`);
     if (exit.status === "exited") io.out(JSON.stringify(exit.result));
     else if (exit.status === "killed") io.err(`killed by ${exit.signal}${exit.error ? `: ${exit.error.message}` : ""}`);
     else io.err(`crashed: ${exit.error?.name}: ${exit.error?.message}`);

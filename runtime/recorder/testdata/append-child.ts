@@ -14,7 +14,7 @@ let failed = false;
 for (let i = 0; !failed; i += 50) {
   const window = [];
   for (let j = i; j < i + 50; j++) {
-    window.push(recorder.syscall({ agent, syscall: "tool.call", target: "transfer", args: { amount: j, memo: "x".repeat(j % 200) }, decision, policyHash: null }).then(
+    window.push(recorder.syscall({ agent, syscall: "tool.call", target: "transfer", args: { amount: j, memo: "x".repeat(j % 200) }, decision }).then(
       (ack) => say(`ack ${ack.seq}`),
       (e: RecorderError) => { failed = true; say(`fail ${e.code} ${e.errno}`); },
     ));

@@ -1,29 +1,28 @@
-// Walks a log line by line and reports the first record it cannot vouch for. Pure: the lines come
-// from a file, a memory recorder or a test.
-import { canonicalJson } from "./canonical-json.js";
+// Walks a log of the first format (acp-flight/1) line by line and reports the first record it
+// cannot vouch for. Pure: the lines come from a file or a test.
+import { canonicalJson } from "../canonical-json.js";
 import { GENESIS_HASH, recomputeHash } from "./chain.js";
 import { classifyBreak } from "./classify-break.js";
-import { hmacSha256Hex } from "./digest.js";
-import type { RecorderKey } from "./key.js";
-import { parseRecord } from "./record-schema.js";
-import type { FlightRecord } from "./record.js";
+import { hmacSha256Hex, type RecorderKey } from "./key.js";
+import { parseV1Record as parseRecord } from "./record-schema.js";
+import type { V1FlightRecord as FlightRecord } from "./record.js";
 
-export type BadReason = "edited" | "reordered" | "inserted" | "deleted" | "truncated" | "malformed" | "bad-seal";
+export type V1BadReason = "edited" | "reordered" | "inserted" | "deleted" | "truncated" | "malformed" | "bad-seal";
 
-export interface FirstBad {
+export interface V1FirstBad {
   /** The seq the bad line should have carried; null when the log lacks an expected head it cannot place. */
   seq: number | null;
   /** 1-based line number. */
   line: number;
-  reason: BadReason;
+  reason: V1BadReason;
   message: string;
 }
 
-export interface VerifyResult {
+export interface V1VerifyResult {
   ok: boolean;
   /** Records verified (all of them when ok; those before the first bad one otherwise). */
   records: number;
-  firstBad: FirstBad | null;
+  firstBad: V1FirstBad | null;
   /** Seal records among them (with a key: seals whose MAC verified). */
   sealed: number;
   /** The last record is `close`. Without it the log ended in a crash or was cut at a record boundary. */
@@ -33,7 +32,7 @@ export interface VerifyResult {
   head: { seq: number; hash: string } | null;
 }
 
-export interface VerifyOptions {
+export interface V1VerifyOptions {
   /** Checks every seal's MAC (and that none is missing) under this key. */
   key?: RecorderKey;
   /** A head hash remembered from the recorder: the log must still contain it. */
@@ -43,7 +42,7 @@ export interface VerifyOptions {
   after?: { seq: number; hash: string };
 }
 
-export function checkChain(lines: readonly string[], tail: string, opts: VerifyOptions = {}, unreadable?: FirstBad): { result: VerifyResult; records: FlightRecord[] } {
+export function checkV1Chain(lines: readonly string[], tail: string, opts: V1VerifyOptions = {}, unreadable?: V1FirstBad): { result: V1VerifyResult; records: FlightRecord[] } {
   const parsed = lines.map(parseLine);
   const linkable = parsed.map((p) => (p.ok && p.hashes ? p.record : null));
   const records: FlightRecord[] = [];
@@ -53,9 +52,9 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
   let sealedThrough: number | null = null;
   let sinceSeal = 0;
   let sealEvery: number | null = null;
-  const done = (firstBad: FirstBad | null) => {
+  const done = (firstBad: V1FirstBad | null) => {
     const last = records.at(-1);
-    const result: VerifyResult = {
+    const result: V1VerifyResult = {
       ok: firstBad === null, records: records.length, firstBad, sealed, sealedThrough,
       closed: firstBad === null && last?.kind === "close", head: last ? { seq: last.seq, hash: last.hash } : null,
     };
@@ -66,7 +65,7 @@ export function checkChain(lines: readonly string[], tail: string, opts: VerifyO
   for (let i = 0; i < parsed.length; i++) {
     const p = parsed[i]!;
     const expectedSeq = records.length ? records.at(-1)!.seq + 1 : firstSeq;
-    const bad = (reason: BadReason, message: string, index = i, seq: number | null = expectedSeq) => {
+    const bad = (reason: V1BadReason, message: string, index = i, seq: number | null = expectedSeq) => {
       records.length = Math.min(records.length, index);
       return done({ seq, line: index + 1, reason, message });
     };

@@ -1,4 +1,7 @@
-// The secret seals are signed with. A key file is JSON: {"id": "k1", "secret": "<hex, at least 16 bytes>"}.
+// The secret the first log format's seals were made with (HMAC-SHA256). A key file is JSON:
+// {"id": "k1", "secret": "<hex, at least 16 bytes>"}. Logs of the current format are signed with
+// ed25519 instead (sign-key.ts); this is only for verifying old ones.
+import * as crypto from "node:crypto";
 import { z } from "zod";
 
 export interface RecorderKey {
@@ -24,3 +27,5 @@ export function parseRecorderKey(text: string): { ok: true; key: RecorderKey } |
   for (let i = 0; i < secret.length; i++) secret[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return { ok: true, key: { id: r.data.id, secret } };
 }
+
+export const hmacSha256Hex = (secret: Uint8Array, text: string): string => crypto.createHmac("sha256", secret).update(text, "utf8").digest("hex");

@@ -1,7 +1,7 @@
 // Names what happened where the chain breaks. A record that hashes correctly but does not follow the
 // one before it was inserted, moved, or follows a gap; the rest of the file tells which, because
 // every genuine record names its predecessor's hash.
-import type { FlightRecord } from "./record.js";
+import type { V1FlightRecord as FlightRecord } from "./record.js";
 
 export type BreakReason = "edited" | "reordered" | "inserted" | "deleted";
 

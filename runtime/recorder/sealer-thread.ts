@@ -1,0 +1,40 @@
+// The sealer thread's side (see sealer.ts): a chain per recorder, moved on by each job.
+import { parentPort } from "node:worker_threads";
+import * as crypto from "node:crypto";
+import { freshChain, sealBatch, type ChainState } from "./seal.js";
+import type { JobMessage, ReplyMessage } from "./sealer.js";
+import type { SignKey } from "./sign-key.js";
+
+const chains = new Map<number, ChainState>();
+const keys = new Map<number, SignKey>();
+
+parentPort!.on("message", (m: JobMessage | { type: "forget"; id: number }) => {
+  if (m.type === "forget") { chains.delete(m.id); keys.delete(m.id); return; }
+  let reply: ReplyMessage;
+  try {
+    let chain = chains.get(m.id);
+    if (!chain) chains.set(m.id, (chain = freshChain()));
+    if (m.key) {
+      const privateKey = m.key.privateKey as crypto.KeyObject;
+      keys.set(m.id, { kid: m.key.kid, privateKey, publicKey: crypto.createPublicKey(privateKey) });
+    }
+    const spans = m.spans.map((s) => Buffer.from(s.buffer, s.offset, s.length));
+    const body = sealBatch(chain, linesOf(spans), spans, keys.get(m.id));
+    reply = { job: m.job, body: { ...body, kind: "seal" }, frontier: chain.frontier.toHex() };
+  } catch (e) {
+    reply = { job: m.job, error: (e as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});
+
+/** The lines of the spans (a line never crosses from one chunk into the next), newline included. */
+function* linesOf(spans: readonly Buffer[]): Generator<Uint8Array> {
+  for (const span of spans) {
+    for (let at = 0; at < span.length;) {
+      const end = span.indexOf(0x0a, at);
+      if (end < 0) throw new RangeError("a span ends inside a line");
+      yield span.subarray(at, end + 1);
+      at = end + 1;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// The sealer thread: one per process, shared by every memory recorder in it. A memory recorder
+// seals every N records or T ms; the hashing that takes (a leaf and a node per record, the batch
+// hash, the signature) is about a microsecond a record, and here it runs beside the thread that
+// runs agents instead of on it. Each recorder's chain (last seal, Merkle frontier) lives on the
+// thread; a job names the bytes to seal as views of the log's shared chunks, which the thread
+// reads in place, and answers with the seal. Where there are no threads, recorders seal inline.
+import type { Worker } from "node:worker_threads";
+import type { SealBody } from "./record.js";
+import { RecorderError } from "./recorder-error.js";
+import type { SignKey } from "./sign-key.js";
+import type { Span } from "./sink.js";
+
+export interface SealJob {
+  body: SealBody & { kind: "seal" };
+  /** The Merkle frontier after this seal (hex), for the recorder's release checkpoints. */
+  frontier: string[];
+}
+
+export interface Sealer {
+  /** Seals the lines whose bytes are `spans` (whole lines, in order) after recorder `id`'s last seal. */
+  seal(id: number, spans: readonly Span[], key?: SignKey): Promise<SealJob>;
+  /** Drops recorder `id`'s chain (it closed). */
+  forget(id: number): void;
+}
+
+/** What crosses to the thread: the chunk's shared memory, not a copy. */
+export interface JobMessage {
+  type: "seal";
+  job: number;
+  id: number;
+  spans: { buffer: SharedArrayBuffer; offset: number; length: number }[];
+  key?: { kid: string; privateKey: unknown };
+}
+
+export type ReplyMessage = { job: number; body: SealJob["body"]; frontier: string[] } | { job: number; error: string };
+
+let shared: Promise<Sealer | null> | null = null;
+
+/** The process's sealer thread, started on first use; null where threads are not available
+ * (unless `required`, when that is an error). */
+export function processSealer(required = false): Promise<Sealer | null> {
+  shared ??= start().catch((e) => {
+    shared = null;
+    if (required) throw new RecorderError("EINVAL", `no sealer thread: ${(e as Error).message}`, { cause: e });
+    return null;
+  });
+  return shared;
+}
+
+async function start(): Promise<Sealer> {
+  const { spawnWorker } = await import("../threads/spawn-worker.js");
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const worker: Worker = spawnWorker(new URL(`./sealer-thread${ext}`, import.meta.url));
+  // The thread never keeps the process alive: a recorder waiting for a seal does (its promise).
+  worker.unref();
+  let nextJob = 1;
+  const waiting = new Map<number, { resolve(j: SealJob): void; reject(e: unknown): void }>();
+  const keysSent = new Set<number>();
+  const fail = (e: Error) => {
+    shared = null;
+    for (const w of waiting.values()) w.reject(new RecorderError("EIO", `the sealer thread failed: ${e.message}`, { cause: e }));
+    waiting.clear();
+  };
+  worker.on("message", (m: ReplyMessage) => {
+    const w = waiting.get(m.job);
+    if (!w) return;
+    waiting.delete(m.job);
+    if (waiting.size === 0) worker.unref();
+    if ("error" in m) w.reject(new RecorderError("EIO", `the sealer thread could not seal: ${m.error}`));
+    else w.resolve({ body: m.body, frontier: m.frontier });
+  });
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`it exited with code ${code}`)));
+  return {
+    seal(id, spans, key) {
+      const job = nextJob++;
+      const msg: JobMessage = {
+        type: "seal", job, id,
+        spans: spans.map((s) => ({ buffer: s.bytes.buffer as SharedArrayBuffer, offset: s.bytes.byteOffset, length: s.bytes.length })),
+      };
+      if (key && !keysSent.has(id)) { msg.key = { kid: key.kid, privateKey: key.privateKey }; keysSent.add(id); }
+      return new Promise<SealJob>((resolve, reject) => {
+        waiting.set(job, { resolve, reject });
+        // A job in flight keeps the process up until its seal is in: a recorder closing awaits it.
+        worker.ref();
+        worker.postMessage(msg);
+      });
+    },
+    forget(id) {
+      keysSent.delete(id);
+      worker.postMessage({ type: "forget", id });
+    },
+  };
+}
