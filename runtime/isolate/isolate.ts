@@ -363,43 +363,37 @@ export class Isolate implements VmHost {
     if (this.killed) return KILLED;
     if (call.length >= CHARS_PER_TICK && !this.chargeHostWork(call.length)) return KILLED;
     if (!isPath && name === "log") { this.host.log(text ?? "null"); return undefined; }
-    const id = this.nextId++;
-    const chars = call.length;
+    const pending = new PendingCall(this, this.nextId++, call.length);
     this.inFlight++;
-    this.inFlightChars += chars;
-    let settled = false;
-    /** While the host is still in the call: an answer now is returned with it. */
-    let inCall = true;
-    let answer: string | null = null;
-    const settle = (outcome: string): boolean => {
-      if (settled) return false;
-      settled = true;
-      this.inFlight--;
-      this.inFlightChars -= chars;
-      if (inCall) { answer = outcome; return true; }
-      if (!this.alive) return false;
-      // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
-      this.sliceTicks = 0;
-      this.sliceStart = performance.now();
-      try { this.io!.vm.callWith(this.io!.settle, id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
-      return false;
-    };
-    const reply: Reply = {
-      resolve: (json) => settle(json ?? ""),
-      reject: (code, message) => settle("!" + JSON.stringify({ code, message })),
-    };
+    this.inFlightChars += pending.chars;
     let verdict: "pending" | "killed";
-    try { verdict = isPath ? this.host.syscall(name, undefined, reply, text) : this.host.syscall(name, text, reply); } finally { inCall = false; }
+    try { verdict = isPath ? this.host.syscall(name, undefined, pending, text) : this.host.syscall(name, text, pending); } finally { pending.inCall = false; }
     if (verdict === "killed" || this.killed) {
-      if (!settled) { settled = true; this.inFlight--; this.inFlightChars -= chars; }
+      if (!pending.settled) { pending.settled = true; this.inFlight--; this.inFlightChars -= pending.chars; }
       return KILLED;
     }
-    if (answer === null) return id;
+    const answer = pending.answer;
+    if (answer === null) return pending.id;
     this.answeredNow++;
     // The answer is host work of its size too (a read of 1 MiB: its JSON, digest and copy into
     // QuickJS took ~10 ms, charged as 8 jobs, and a loop of them held the host for 4.6 s in a slice).
     if ((answer as string).length >= CHARS_PER_TICK && !this.chargeHostWork((answer as string).length)) return KILLED;
     return answer;
+  }
+
+  /** @internal A call's outcome (see PendingCall): true when it goes back with the call itself. */
+  settle(call: PendingCall, outcome: string): boolean {
+    if (call.settled) return false;
+    call.settled = true;
+    this.inFlight--;
+    this.inFlightChars -= call.chars;
+    if (call.inCall) { call.answer = outcome; return true; }
+    if (!this.alive) return false;
+    // Runs the bootstrap's settle in the guest: it resolves or rejects the promise the guest holds.
+    this.sliceTicks = 0;
+    this.sliceStart = performance.now();
+    try { this.io!.vm.callWith(this.io!.settle, call.id, outcome); } catch { /* an aborted instance is noticed by the next run */ }
+    return false;
   }
 
   private guarded(f: () => { ok: true; value: Ptr } | { ok: false; error: Ptr }): { ok: true; value: Ptr } | { ok: false; outcome: RunOutcome } {
@@ -463,4 +457,19 @@ function parseErrorInfo(json: string | undefined): { name: string; message: stri
   if (!Array.isArray(v) || v.length !== 3) return null;
   const [name, message, code] = v as unknown[];
   return typeof name === "string" && typeof message === "string" && (code === null || typeof code === "string") ? { name, message, code } : null;
+}
+
+/** A syscall from the guest until its outcome: the kernel's Reply to it, settled once. */
+class PendingCall implements Reply {
+  settled = false;
+  /** While the host is still in the call: an answer now is returned with it. */
+  inCall = true;
+  answer: string | null = null;
+  constructor(private readonly isolate: Isolate, readonly id: number, readonly chars: number) {}
+  resolve(json: string | undefined): boolean {
+    return this.isolate.settle(this, json ?? "");
+  }
+  reject(code: string, message: string): boolean {
+    return this.isolate.settle(this, "!" + JSON.stringify({ code, message }));
+  }
 }

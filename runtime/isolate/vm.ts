@@ -71,7 +71,11 @@ export interface Engine {
   /** Scratch words in the module's heap: a call's argv, a job run's out-slot. The C side reads or
    * writes them only within the call, so one set serves every Vm of the instance. */
   scratch: Ptr;
+  /** A block in the module's heap for short strings on their way into QuickJS (see newString). */
+  strings: Ptr;
   u32: Uint32Array;
+  /** The heap as a Buffer, for its latin1 reader (see asciiCString); remade when the memory grows. */
+  bytes?: Uint8Array;
   /** The Vm whose guest code is running (growth of the memory is charged to it), if any. */
   current: Vm | null;
 }
@@ -99,8 +103,9 @@ export function engineOf(module: QuickJSWASMModule, capBytes = MODULE_CAP): Engi
   if (!(memory instanceof WebAssembly.Memory)) missing.push("getWasmMemory()");
   if (missing.length > 0) throw new Error(`this quickjs-emscripten is not the one ACP drives (missing: ${missing.join(", ")}); install the version package.json names`);
   const full = ffi as Ffi, heap = em as Emscripten;
-  const scratch = heap._malloc(16);
-  e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, u32: new Uint32Array(heap.HEAPU8.buffer), current: null };
+  const scratch = heap._malloc(16), strings = heap._malloc(STRING_BLOCK);
+  if (scratch === 0 || strings === 0) throw new Error("the QuickJS instance has no memory for its host blocks");
+  e = { ffi: full, em: heap, registry: registry as Registry, undef: full.QTS_GetUndefined(), scratch, strings, u32: new Uint32Array(heap.HEAPU8.buffer), current: null };
   guardGrowth(memory as WebAssembly.Memory, () => e!.current?.heap ?? null, capBytes);
   engines.set(module, e);
   return e;
@@ -112,6 +117,26 @@ export function engineOf(module: QuickJSWASMModule, capBytes = MODULE_CAP): Engi
 function box(v: Ptr): Ptr {
   if (v === 0) throw new Error("the QuickJS instance has no memory left for a value");
   return v;
+}
+
+/** Bytes of the engine's block for strings into QuickJS: answers shorter than this take no malloc. */
+const STRING_BLOCK = 4096;
+
+/** A short ASCII C string read straight from the heap (a syscall's name and path): null for a
+ * long one or one with other bytes, which emscripten's decoder reads. */
+const latin1Slice = (globalThis as { Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } } }).Buffer?.prototype.latin1Slice;
+function asciiCString(e: Engine, p: Ptr): string | null {
+  if (latin1Slice === undefined) return null;
+  const heap = e.em.HEAPU8, limit = Math.min(p + 256, heap.length);
+  let end = p;
+  for (; end < limit; end++) {
+    const c = heap[end]!;
+    if (c === 0) break;
+    if (c > 0x7f) return null;
+  }
+  if (end === limit) return null;
+  if (e.bytes === undefined || e.bytes.buffer !== heap.buffer) e.bytes = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
+  return latin1Slice.call(e.bytes, p, end);
 }
 
 /** A view of the heap as it is now: growing the WASM memory replaces the buffer. */
@@ -320,6 +345,21 @@ export class Vm {
 
   newString(text: string): Ptr {
     const em = this.e.em;
+    // Short ASCII text (most answers: a file's JSON, a small result) is written into the engine's
+    // block by hand: no length pass, no malloc and free around it.
+    if (text.length < STRING_BLOCK) {
+      const heap = em.HEAPU8, at = this.e.strings, n = text.length;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 0 || c > 0x7f) break;
+        heap[at + i] = c;
+      }
+      if (i === n) {
+        heap[at + n] = 0;
+        return box(this.e.ffi.QTS_NewString(this.ctx, at));
+      }
+    }
     const bytes = em.lengthBytesUTF8(text) + 1;
     const p = em._malloc(bytes);
     em.stringToUTF8(text, p, bytes);
@@ -341,7 +381,7 @@ export class Vm {
 
   /** A C string QuickJS made for the host, read and freed. */
   private cString(p: Ptr): string {
-    const t = this.e.em.UTF8ToString(p);
+    const t = asciiCString(this.e, p) ?? this.e.em.UTF8ToString(p);
     this.e.ffi.QTS_FreeCString(this.ctx, p);
     return t;
   }

@@ -302,14 +302,13 @@ export class Agent {
   /** Decide, record, then act: the one path every syscall takes. */
   private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
     const decision = this.decide(request);
-    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision };
     // Whatever the call reserved (a pipe message offered to this reader) goes back unless the effect runs.
     let ran = false;
     const abandon = (refused = false) => { if (!ran && t.ok) t.call.release?.(this.env.services, refused); };
     // Reaching into another tenant is a breach of trust unless a rule explicitly allows it.
     if (t.ok && t.call.crossTenant !== undefined && !(decision.effect === "allow" && decision.rule !== null)) {
       this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
-      this.note(this.env.recorder.syscall({ ...rec, outcome: { ok: false } }));
+      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false } }));
       this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: cross-tenant ${request.syscall} into tenant ${JSON.stringify(t.call.crossTenant)} not allowed by any rule` }));
       this.signal("SIGTRUST", "kernel");
       return "killed";
@@ -317,7 +316,7 @@ export class Agent {
     if (decision.effect === "kill") {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
-      this.note(this.env.recorder.syscall({ ...rec, outcome: { ok: false } }));
+      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false } }));
       this.signal("SIGPOLICY", "policy");
       return "killed";
     }
@@ -327,34 +326,44 @@ export class Agent {
     if (decision.effect === "deny") {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "deny", rule: decision.rule, outcome: "EPERM" });
-      return this.answered(rec, { ok: false, err: denied(request, decision) }, reply);
+      return this.answered(request, decision, reply, undefined, denied(request, decision));
     }
-    if (decision.effect === "allow" && !t.ok) return this.answered(rec, { ok: false, err: new SyscallError("EINVAL", "malformed syscall") }, reply);
+    if (decision.effect === "allow" && !t.ok) return this.answered(request, decision, reply, undefined, new SyscallError("EINVAL", "malformed syscall"));
     if (decision.effect === "allow" && t.ok && t.call.now) {
       let out: string | undefined | typeof LATER;
-      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(rec, { ok: false, err: toSyscallError(e) }, reply); }
-      if (out !== LATER) return this.answered(rec, { ok: true, payload: out }, reply);
+      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(request, decision, reply, undefined, toSyscallError(e)); }
+      if (out !== LATER) return this.answered(request, decision, reply, out);
     }
+    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision };
     return this.withEffect(rec, request, decision, t as Translation & { ok: true }, reply, abandon, () => { ran = true; });
   }
 
-  /** A syscall answered in its own record (see gate): recorded with its outcome, then answered —
-   * in the call with a memory recorder, once the record is durable with a file recorder. */
-  private answered(rec: SyscallInput, a: { ok: true; payload: string | undefined } | { ok: false; err: SyscallError }, reply: Reply): "pending" {
-    const full: SyscallInput = { ...rec, outcome: a.ok ? { ok: true, answer: a.payload } : { ok: false, errno: a.err.code } };
-    const give = () => this.deliver(() => (a.ok ? reply.resolve(a.payload) : reply.reject(a.err.code, a.err.message)), a.ok ? a.payload?.length ?? 0 : 0);
+  /** A syscall answered in its own record (see gate): recorded with its outcome (`err`, else the
+   * answer `payload`), then answered — in the call with a memory recorder, once the record is
+   * durable with a file recorder. */
+  private answered(request: Request, decision: Decision, reply: Reply, payload: string | undefined, err?: SyscallError): "pending" {
+    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision,
+      outcome: err === undefined ? { ok: true, answer: payload } : { ok: false, errno: err.code } };
     const recorder = this.env.recorder;
     if (recorder.immediate) {
-      try { recorder.syscallNow(full); } catch (e) { this.deliver(() => reply.reject("EIO", unavailable(e))); return "pending"; }
-      give();
+      try { recorder.syscallNow(rec); } catch (e) { this.deliver(() => reply.reject("EIO", unavailable(e))); return "pending"; }
+      // The guest is running (this is its call) unless it was stopped or ended meanwhile: answered
+      // straight away, without a closure to hold the answer.
+      if (this.exitValue || this.state === "stopped") this.give(reply, payload, err);
+      else if (!(err === undefined ? reply.resolve(payload) : reply.reject(err.code, err.message))) this.env.schedule(this);
       return "pending";
     }
     this.inFlight++;
-    recorder.syscall(full).then(
-      () => this.afterAck(() => { this.inFlight--; give(); }),
+    recorder.syscall(rec).then(
+      () => this.afterAck(() => { this.inFlight--; this.give(reply, payload, err); }),
       (e) => { this.inFlight--; this.deliver(() => reply.reject("EIO", unavailable(e))); },
     );
     return "pending";
+  }
+
+  /** Hands the guest its answer (see deliver). */
+  private give(reply: Reply, payload: string | undefined, err: SyscallError | undefined): void {
+    this.deliver(() => (err === undefined ? reply.resolve(payload) : reply.reject(err.code, err.message)), err === undefined ? payload?.length ?? 0 : 0);
   }
 
   /** A syscall with an effect (or one stopped for review): its intent is recorded, and durable,

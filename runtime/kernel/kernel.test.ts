@@ -139,8 +139,10 @@ describe("kernel", () => {
   });
 
   it("SIGTERM runs the handler; a handler that never finishes gets SIGKILL after the grace period", async () => {
-    const k = await kernel();
-    const polite = await k.spawn({ source: `export default async function main() {
+    // A grace period no loaded machine runs out of for the handler that finishes (it is not waited
+    // for once the agent ends), a short one for the handler that never does.
+    const patient = await kernel({ termGraceMs: 60_000 });
+    const polite = await patient.spawn({ source: `export default async function main() {
       let done = false;
       sys.on("SIGTERM", async () => { await sys.fs.write("/mem/working/bye", "flushed"); done = true; });
       while (!done) await sys.fs.read("/policy/manifest.json");
@@ -149,8 +151,9 @@ describe("kernel", () => {
     await sleep(10);
     polite.signal("SIGTERM");
     expect(await polite.wait()).toMatchObject({ status: "exited", result: "clean" });
-    expect(await k.vfs.read("/mem/working/bye")).toBe("flushed");
+    expect(await patient.vfs.read("/mem/working/bye")).toBe("flushed");
 
+    const k = await kernel();
     const stubborn = await k.spawn({ source: `export default async function main() {
       sys.on("SIGTERM", () => new Promise(() => {}));
       for (;;) await sys.fs.read("/policy/manifest.json");

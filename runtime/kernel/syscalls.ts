@@ -90,6 +90,7 @@ const json = (v: unknown) => JSON.stringify(v);
  * agent's own tenant named that way is decided as the short path: see fsCall).
  */
 export function tenantOf(path: string, own: string): { tenant: string; path: string; cross: boolean } {
+  if (!path.startsWith("/tenants/")) return { tenant: own, path, cross: false };
   const m = /^\/tenants\/([^/]+)(\/.*)?$/s.exec(path);
   if (!m) return { tenant: own, path, cross: false };
   return { tenant: m[1]!, path: m[2] ?? "/", cross: m[1] !== own };
@@ -107,9 +108,8 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
   // short path (a deny, an `assert never`) cannot be walked around through the long one.
   const path = where.cross ? written : where.path;
   const request: Request = args === undefined ? { agent, syscall, target: path } : { agent, syscall, target: path, args };
-  return {
-    request, ...(where.cross ? { crossTenant: where.tenant } : {}),
-    ...(now ? { now: (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; } } : {}),
+  const call: Call = {
+    request,
     effect: async (s, ctx) => {
       const reads = syscall === "fs.read" || syscall === "fs.list";
       const out = await run(await (reads && s.fsToRead ? s.fsToRead(where.tenant) : s.fs(where.tenant)), where.path);
@@ -117,17 +117,25 @@ function fsCall(syscall: string, a: Args, agent: AgentInfo, args: Request["args"
       return out;
     },
   };
+  if (where.cross) call.crossTenant = where.tenant;
+  if (now) call.now = (s: Services) => { const fs = s.fsNow?.(where.tenant); return fs ? now(fs, where.path) : LATER; };
+  return call;
 }
 
+const readFile = async (fs: FileSystem, p: string) => json(await fs.read(p));
+const readFileNow = (fs: FileSystem, p: string) => {
+  const text = fs.readNow?.(p);
+  return text === undefined ? LATER : json(text);
+};
+const listDir = async (fs: FileSystem, p: string) => json(await fs.list(p));
+const listDirNow = (fs: FileSystem, p: string) => {
+  const names = fs.listNow?.(p);
+  return names === undefined ? LATER : json(names);
+};
+
 const TABLE: Record<string, (a: Args, agent: AgentInfo) => Call> = {
-  "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, async (fs, p) => json(await fs.read(p)), (fs, p) => {
-    const text = fs.readNow?.(p);
-    return text === undefined ? LATER : json(text);
-  }),
-  "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, async (fs, p) => json(await fs.list(p)), (fs, p) => {
-    const names = fs.listNow?.(p);
-    return names === undefined ? LATER : json(names);
-  }),
+  "fs.read": (a, agent) => fsCall("fs.read", a, agent, undefined, readFile, readFileNow),
+  "fs.list": (a, agent) => fsCall("fs.list", a, agent, undefined, listDir, listDirNow),
   "fs.delete": (a, agent) => fsCall("fs.delete", a, agent, undefined, async (fs, p) => { await fs.remove(p); return undefined; }),
   "fs.write": (a, agent) => {
     const data = a.data;

@@ -7,7 +7,7 @@ import type { RecordBody, SyscallBody } from "./record.js";
 export function recordLine(body: RecordBody, seq: number, ts: number): string {
   if (body.kind === "syscall") return syscallLine(body, seq, ts);
   if (body.kind === "complete") {
-    return `{"durationMs":${num(body.durationMs)},"errno":${body.errno === null ? "null" : JSON.stringify(body.errno)},"kind":"complete","of":${num(body.of)},"ok":${body.ok ? "true" : "false"},"resultDigest":"${body.resultDigest}","seq":${num(seq)},"ts":${time(ts)}}\n`;
+    return `{"durationMs":${num(body.durationMs)},"errno":${body.errno === null ? "null" : JSON.stringify(body.errno)},"kind":"complete","of":${num(body.of)},"ok":${body.ok ? "true" : "false"},"resultDigest":"${body.resultDigest}","seq":${num(seq)},"ts":${timeText(ts)}}\n`;
   }
   return genericLine(body, seq, ts);
 }
@@ -28,7 +28,7 @@ function syscallLine(b: SyscallBody, seq: number, ts: number): string {
   else s += `,"kind":"syscall"`;
   s += `,"rule":${b.rule === null ? "null" : quote(b.rule)},"seq":${num(seq)},"syscall":${quote(b.syscall)},"target":${JSON.stringify(b.target)}`;
   if (b.targetBytes !== undefined) s += `,"targetBytes":${num(b.targetBytes)},"targetDigest":"${b.targetDigest}"`;
-  s += `,"ts":${time(ts)}`;
+  s += `,"ts":${timeText(ts)}`;
   if (b.within !== undefined) s += `,"within":${num(b.within)}`;
   return s + "}\n";
 }
@@ -39,7 +39,7 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
 /** Consecutive records mostly share their millisecond: its digits are made once (a 13-digit
  * number is the slow case of number-to-string). */
 let lastTs = NaN, lastTsText = "null";
-function time(ts: number): string {
+export function timeText(ts: number): string {
   if (ts !== lastTs) { lastTs = ts; lastTsText = num(ts); }
   return lastTsText;
 }
@@ -59,7 +59,7 @@ function quote(s: string): string {
 /** `{"agent":<its canonical JSON>` of a frozen agent, made once and kept flat: every record of an
  * agent starts with it. */
 const prefixes = new WeakMap<object, string>();
-function agentPrefix(agent: object): string {
+export function agentPrefix(agent: object): string {
   let text = prefixes.get(agent);
   if (text === undefined) {
     text = `{"agent":${canonicalJson(agent)}`;

@@ -85,7 +85,7 @@ describe("consistency proofs", () => {
     // The forger edits a record the kept head covers and reseals everything (verify alone cannot tell).
     const lines = readFileSync(path, "utf8").split("\n");
     lines[8] = lines[8]!.replace('"price":5', '"price":6');
-    const { freshChain, sealBatch } = await import("./seal.js");
+    const { freshChain, lineSpans, sealBatch } = await import("./seal.js");
     const { canonicalJson } = await import("./canonical-json.js");
     const chain = freshChain();
     let from = 0;
@@ -93,7 +93,7 @@ describe("consistency proofs", () => {
       const r = JSON.parse(lines[i]!);
       if (r.kind !== "seal") continue;
       const covered = lines.slice(from, r.size).map((l) => Buffer.from(l + "\n"));
-      lines[i] = canonicalJson({ ...r, ...sealBatch(chain, covered, covered) });
+      lines[i] = canonicalJson({ ...r, ...sealBatch(chain, lineSpans(covered)) });
       from = r.size;
     }
     writeFileSync(path, lines.join("\n"));

@@ -10,12 +10,13 @@ import { CanonicalJsonError } from "./canonical-json.js";
 import type { Checkpoint } from "./check-log.js";
 import type { FileSink } from "./file-sink.js";
 import { recordLine } from "./line.js";
+import { writeSyscallLine } from "./line-bytes.js";
 import { Frontier, fromHex } from "./merkle.js";
 import { agentBody, completeBody, signalBody, syscallBody, type CompleteInput, type SyscallInput } from "./record-bodies.js";
 import { checkBody } from "./record-schema.js";
 import { headOf, RECORDER_FORMAT, type AgentEvent, type AppendBody, type FlightRecord, type OpenBody, type RecordBody, type RecordedAgent, type SealHead, type SignalSource } from "./record.js";
 import { RecorderError } from "./recorder-error.js";
-import { freshChain, sealBatch, type ChainState } from "./seal.js";
+import { freshChain, lineSpans, sealBatch, type ChainState } from "./seal.js";
 import type { Sealer } from "./sealer.js";
 import { signKey as loadSignKey, type SignKey } from "./sign-key.js";
 import { MemorySink } from "./sink.js";
@@ -200,6 +201,12 @@ export class FlightRecorder {
   /** `syscall`, acknowledged on return; throws the RecorderError `syscall` would reject with. Only
    * for an `immediate` recorder. */
   syscallNow(input: SyscallInput): Ack {
+    // Straight into the log's bytes where it can be (see line-bytes.ts); the general way otherwise.
+    if (this.mode === "memory" && this.failure === null && this.closing === null) {
+      let written = false;
+      try { written = writeSyscallLine(this.memory!, input, this.nextSeq, this.clock()); } catch { /* the general way says why */ }
+      if (written) return this.appended(true);
+    }
     return this.now(syscallBody, input);
   }
 
@@ -377,11 +384,16 @@ export class FlightRecorder {
     let line: string;
     try { line = recordLine(body, this.nextSeq, ts); } catch (e) { throw invalid(e); }
     sink.append(line);
+    return this.appended(body.kind !== "seal");
+  }
+
+  /** After a memory recorder's line is in its sink: acknowledged, and sealed when its batch is full. */
+  private appended(sealable: boolean): Ack {
     const ack: Ack = { seq: this.nextSeq++ };
     this.durable = ack.seq;
     this.written++;
-    try { this.opts.onSync?.(ack.seq); } catch { /* an observer's failure must not stall the log */ }
-    if (body.kind !== "seal") {
+    if (this.opts.onSync) try { this.opts.onSync(ack.seq); } catch { /* an observer's failure must not stall the log */ }
+    if (sealable) {
       if (++this.sinceSeal >= this.opts.sealEvery) this.sealMemory();
       else if (this.sealTimer === undefined) this.sealTimer = unref(setTimeout(() => { this.sealTimer = undefined; this.sealMemory(); }, this.opts.sealMs));
     }
@@ -404,7 +416,7 @@ export class FlightRecorder {
     this.sealedUpTo = to;
     this.sinceSeal = 0;
     if (!this.sealer) {
-      const body = sealBatch(this.chain, sink.lineViews(from, to), sink.spans(from, to).map((s) => s.bytes), this.key);
+      const body = sealBatch(this.chain, sink.spans(from, to), this.key);
       this.appendSeal(body);
       return;
     }
@@ -446,9 +458,9 @@ export class FlightRecorder {
     if (batch.out) return;
     if (batch === this.filling) this.filling = null;
     const data = batch.lines.length === 1 ? batch.lines[0]! : Buffer.concat(batch.lines);
-    const lines = this.carried.length ? [...this.carried, ...batch.lines] : batch.lines;
-    const spans = this.carried.length ? [...this.carried, data] : [data];
-    const seal = sealBatch(this.chain, lines, spans, this.key);
+    const ends = new Array<number>(batch.lines.length);
+    for (let i = 0, at = 0; i < ends.length; i++) ends[i] = at += batch.lines[i]!.length;
+    const seal = sealBatch(this.chain, [...lineSpans(this.carried), { bytes: data, ends }], this.key);
     const sealLine = Buffer.from(recordLine(seal, this.nextSeq, batch.ts), "utf8");
     this.carried = [sealLine];
     this.nextSeq++;

@@ -3,7 +3,8 @@
 // Pure and synchronous: the file recorder seals each group commit with it before the write, the
 // memory recorder every N records or T ms (here, or on the sealer thread: sealer.ts).
 import * as crypto from "node:crypto";
-import { Frontier, fromHex, hex, leafHash, type Digest } from "./merkle.js";
+import { Frontier, fromHex, hex, type Digest } from "./merkle.js";
+import { sha256Bytes as leafDigest } from "./digest.js";
 import type { SealBody } from "./record.js";
 import { signHead, type SignKey } from "./sign-key.js";
 
@@ -18,19 +19,23 @@ export interface ChainState {
   frontier: Frontier;
 }
 
+/** Bytes holding whole lines, and where each ends (its newline included), counted from `bytes[0]`. */
+export interface LineSpan {
+  bytes: Uint8Array;
+  ends: ArrayLike<number>;
+}
+
 /**
- * Seals the lines after `state.size`: `lines` are their bytes with the newline, one each; `spans`
- * are the same bytes as they lie in memory, in order (a batch written as one buffer is one span).
- * Moves `state` on and returns the seal's body.
+ * Seals the lines after `state.size`, which are the spans' bytes in order (a span holds whole
+ * lines). Moves `state` on and returns the seal's body.
  */
-export function sealBatch(state: ChainState, lines: Iterable<Uint8Array>, spans: Iterable<Uint8Array>, key?: SignKey): SealBody {
+export function sealBatch(state: ChainState, spans: readonly LineSpan[], key?: SignKey): SealBody {
   let n = 0;
-  for (const line of lines) {
-    state.frontier.push(leafHash(line.subarray(0, line.length - 1)));
-    n++;
-  }
   const h = crypto.createHash("sha256").update(Buffer.from(state.hash, "latin1"));
-  for (const span of spans) h.update(span);
+  for (const span of spans) {
+    n += pushLeaves(state.frontier, span);
+    h.update(span.bytes);
+  }
   const hash = h.digest("hex");
   state.size += n;
   state.hash = fromHex(hash);
@@ -42,6 +47,32 @@ export function sealBatch(state: ChainState, lines: Iterable<Uint8Array>, spans:
   }
   return body;
 }
+
+/** One span of one line each: what a batch of separate line buffers is. */
+export const lineSpans = (lines: readonly Uint8Array[]): LineSpan[] => lines.map((bytes) => ({ bytes, ends: [bytes.length] }));
+
+/**
+ * Pushes the leaf hash of each of the span's lines, SHA-256(0x00 ‖ line without its newline): from
+ * one copy of the span, one byte ahead, where the byte before each line (the last one's newline)
+ * is made the 0x00, so that each leaf is one hash call of a view and nothing else.
+ */
+function pushLeaves(frontier: Frontier, span: LineSpan): number {
+  const { bytes, ends } = span;
+  if (leafCopy.length < bytes.length + 1) leafCopy = new Uint8Array(Math.max(bytes.length + 1, leafCopy.length * 2));
+  const copy = leafCopy;
+  copy.set(bytes, 1);
+  let start = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const end = ends[k]!;
+    if (!(end > start && end <= bytes.length) || bytes[end - 1] !== 0x0a) throw new RangeError(`line ${k} of a span does not end in a newline`);
+    copy[start] = 0x00;
+    frontier.push(leafDigest(copy.subarray(start, end)));
+    start = end;
+  }
+  if (start !== bytes.length) throw new RangeError("a span ends inside a line");
+  return ends.length;
+}
+let leafCopy = new Uint8Array(1 << 16);
 
 export function freshChain(): ChainState {
   return { size: 0, hash: ZERO_HASH, frontier: Frontier.empty() };

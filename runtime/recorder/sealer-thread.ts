@@ -18,23 +18,11 @@ parentPort!.on("message", (m: JobMessage | { type: "forget"; id: number }) => {
       const privateKey = m.key.privateKey as crypto.KeyObject;
       keys.set(m.id, { kid: m.key.kid, privateKey, publicKey: crypto.createPublicKey(privateKey) });
     }
-    const spans = m.spans.map((s) => Buffer.from(s.buffer, s.offset, s.length));
-    const body = sealBatch(chain, linesOf(spans), spans, keys.get(m.id));
+    const spans = m.spans.map((s) => ({ bytes: new Uint8Array(s.buffer, s.offset, s.length), ends: s.ends }));
+    const body = sealBatch(chain, spans, keys.get(m.id));
     reply = { job: m.job, body: { ...body, kind: "seal" }, frontier: chain.frontier.toHex() };
   } catch (e) {
     reply = { job: m.job, error: (e as Error).message };
   }
   parentPort!.postMessage(reply);
 });
-
-/** The lines of the spans (a line never crosses from one chunk into the next), newline included. */
-function* linesOf(spans: readonly Buffer[]): Generator<Uint8Array> {
-  for (const span of spans) {
-    for (let at = 0; at < span.length;) {
-      const end = span.indexOf(0x0a, at);
-      if (end < 0) throw new RangeError("a span ends inside a line");
-      yield span.subarray(at, end + 1);
-      at = end + 1;
-    }
-  }
-}

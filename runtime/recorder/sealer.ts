@@ -28,7 +28,7 @@ export interface JobMessage {
   type: "seal";
   job: number;
   id: number;
-  spans: { buffer: SharedArrayBuffer; offset: number; length: number }[];
+  spans: { buffer: SharedArrayBuffer; offset: number; length: number; ends: number[] }[];
   key?: { kid: string; privateKey: unknown };
 }
 
@@ -76,7 +76,7 @@ async function start(): Promise<Sealer> {
       const job = nextJob++;
       const msg: JobMessage = {
         type: "seal", job, id,
-        spans: spans.map((s) => ({ buffer: s.bytes.buffer as SharedArrayBuffer, offset: s.bytes.byteOffset, length: s.bytes.length })),
+        spans: spans.map((s) => ({ buffer: s.bytes.buffer as SharedArrayBuffer, offset: s.bytes.byteOffset, length: s.bytes.length, ends: s.ends })),
       };
       if (key && !keysSent.has(id)) { msg.key = { kid: key.kid, privateKey: key.privateKey }; keysSent.add(id); }
       return new Promise<SealJob>((resolve, reject) => {

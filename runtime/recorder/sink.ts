@@ -25,6 +25,8 @@ export class MemorySink {
   private firstHeld = 0;
   private lines = 0;
   private nextChunkId = 0;
+  /** Where the next line starts in the last chunk. */
+  private tailAt = 0;
 
   /** `first`: the seq of the first line this sink will hold. */
   constructor(private readonly first = 0, private readonly shared = false, private readonly onChunk?: (c: Chunk) => void, private readonly onDrop?: (c: Chunk) => void) {
@@ -50,11 +52,6 @@ export class MemorySink {
     return decode(b.subarray(0, b.length - 1));
   }
 
-  /** The lines [from, to): their bytes with newlines, one view each. */
-  *lineViews(from: number, to: number): Generator<Uint8Array> {
-    for (let i = from; i < to; i++) yield this.bytes(i);
-  }
-
   /** The bytes of lines [from, to) as they lie in the chunks: one view per chunk touched. */
   spans(from: number, to: number): Span[] {
     const out: Span[] = [];
@@ -62,7 +59,9 @@ export class MemorySink {
       const c = this.chunkOf(i), k = i - c.first;
       const last = Math.min(to, c.first + c.ends.length);
       const start = k > 0 ? c.ends[k - 1]! : 0, end = c.ends[last - 1 - c.first]!;
-      out.push({ chunk: c.id, start, end, bytes: c.bytes.subarray(start, end) });
+      const ends = new Array<number>(last - i);
+      for (let j = 0; j < ends.length; j++) ends[j] = c.ends[k + j]! - start;
+      out.push({ chunk: c.id, start, end, bytes: c.bytes.subarray(start, end), ends });
       i = last;
     }
     return out;
@@ -101,23 +100,35 @@ export class MemorySink {
 
   /** One line (a JSON object and its newline), kept before this returns. */
   append(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; a line that might not fit starts a new chunk.
-    const most = line.length * 3;
-    let c = this.chunks.at(-1);
-    let used = c?.ends.at(-1) ?? 0;
-    if (c === undefined || used + most > c.bytes.length) {
-      c = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most), this.shared), ends: [], first: this.lines };
-      this.chunks.push(c);
-      this.onChunk?.(c);
-      used = 0;
-    }
-    const n = writeUtf8(line, c.bytes, used);
-    // Checked on the bytes (reading the string's first character would make V8 flatten it first).
-    if (c.bytes[used] !== 0x7b || c.bytes[used + n - 1] !== 0x0a) throw new RangeError("a flight-record line is a JSON object and a newline");
-    c.ends.push(used + n);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const out = this.room(line.length * 3);
+    this.commit(this.tail + writeUtf8(line, out, this.tail));
+  }
+
+  /** The block to write a line of at most `most` bytes into, from `tail` on (a line that might not
+   * fit where the last one ended starts a new chunk); `commit` keeps what was written. */
+  room(most: number): Uint8Array {
+    const c = this.chunks.at(-1);
+    if (c !== undefined && this.tailAt + most <= c.bytes.length) return c.bytes;
+    const fresh: Chunk = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most), this.shared), ends: [], first: this.lines };
+    this.chunks.push(fresh);
+    this.onChunk?.(fresh);
+    this.tailAt = 0;
+    return fresh.bytes;
+  }
+
+  /** Where the next line starts in the block `room` gives. */
+  get tail(): number { return this.tailAt; }
+
+  /** Keeps the line written into `room`'s block from `tail` to `end` (its newline included). */
+  commit(end: number): void {
+    const c = this.chunks.at(-1)!, at = this.tailAt;
+    if (!(end > at + 1 && end <= c.bytes.length) || c.bytes[at] !== 0x7b || c.bytes[end - 1] !== 0x0a) throw new RangeError("a flight-record line is a JSON object and a newline");
+    c.ends.push(end);
+    this.tailAt = end;
     this.lines++;
     this.stats.writes++;
-    this.stats.bytes += n;
+    this.stats.bytes += end - at;
   }
 }
 
@@ -134,6 +145,8 @@ export interface Span {
   start: number;
   end: number;
   bytes: Uint8Array;
+  /** Where each line ends in `bytes` (after its newline). */
+  ends: number[];
 }
 
 /** Bytes per chunk of a memory log. */

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.js";
 import { FlightRecorder } from "./recorder.js";
-import { freshChain, sealBatch } from "./seal.js";
+import { freshChain, lineSpans, sealBatch } from "./seal.js";
 import { KEY, PAYER, TRUST, tempLog, writeSampleLog } from "./testdata/sample-log.js";
 import { verify } from "./verify.js";
 
@@ -22,7 +22,7 @@ function reseal(lines: string[]): string[] {
     const r = JSON.parse(line);
     if (r.kind !== "seal") { out.push(line); return; }
     const covered = out.slice(from, r.size).map((l) => Buffer.from(l + "\n"));
-    const body = sealBatch(chain, covered, covered);
+    const body = sealBatch(chain, lineSpans(covered));
     from = r.size;
     const { kid: _k, sig: _s, ...rest } = r;
     out.push(canonicalJson({ ...rest, ...body, seq: i, ts: r.ts }));

@@ -179,7 +179,7 @@ export class HostDirBackend implements Backend {
   }
 
   /** Runs `fn` with the leaf's parent directory open, closing it whatever happens; host errors are mapped. */
-  private async inParent<T>(segs: string[], rel: string, create: boolean, fn: (dir: DirAnchor, leaf: string) => Promise<T>): Promise<T> {
+  private async inParent<T>(segs: readonly string[], rel: string, create: boolean, fn: (dir: DirAnchor, leaf: string) => Promise<T>): Promise<T> {
     const dir = await openDir(this.root, segs.slice(0, -1), rel, this.anchoring, create);
     try {
       return await fn(dir, segs[segs.length - 1]!);

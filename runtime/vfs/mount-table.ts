@@ -55,6 +55,11 @@ export class MountTable {
     }
   }
 
+  /** Whether mount points lie below `path`. */
+  hasMountsBelow(path: string): boolean {
+    return (this.through.get(path)?.size ?? 0) > 0;
+  }
+
   /** Names directly below `path` that lead to mount points; empty unless mounts lie below it. */
   mountsBelow(path: string): string[] {
     return [...(this.through.get(path) ?? [])].sort();

@@ -4,7 +4,7 @@
 import type { Backend, BackendSnapshot, Stat } from "./backend.js";
 import { MAX_PATH_BYTES, isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
 import { VfsError } from "./errors.js";
-import { MountTable } from "./mount-table.js";
+import { MountTable, type Resolved } from "./mount-table.js";
 import { utf8Bytes } from "../../stdlib/utf8.js";
 
 /** Snapshots of the mounts whose backends can take one, by mount point. */
@@ -22,9 +22,8 @@ export class Vfs {
   }
 
   async read(path: string): Promise<string> {
-    const p = canonical(path);
-    const r = this.fileTarget(p);
-    return forward(p, () => r.backend.read(r.rel));
+    const r = this.fileTarget(path);
+    return forward(path, () => r.backend.read(r.rel));
   }
 
   /**
@@ -32,9 +31,9 @@ export class Vfs {
    * files); undefined when it cannot (read it with `read`). Errors are thrown as `read` rejects.
    */
   readNow(path: string): string | undefined {
-    const p = canonical(path);
-    const r = this.fileTarget(p);
-    return r.backend.readNow ? now(p, () => r.backend.readNow!(r.rel)) : undefined;
+    const r = this.fileTarget(path);
+    if (!r.backend.readNow) return undefined;
+    try { return r.backend.readNow(r.rel); } catch (e) { throw named(path, e); }
   }
 
   async write(path: string, data: string): Promise<void> {
@@ -124,14 +123,26 @@ export class Vfs {
     return forward(p, () => r.backend.readSnapshot!(snap, r.rel));
   }
 
-  /** The backend that holds the file at `p`: directories made of mount points hold no files. */
-  private fileTarget(p: string) {
-    if (this.table.mountsBelow(p).length > 0) throw new VfsError("EISDIR", p);
-    const r = this.table.resolve(p);
-    if (r === null) throw new VfsError("ENOENT", p, "not under any mount");
+  /** The backend that holds the file at `path`, which must be canonical: directories made of mount
+   * points hold no files. The mounts never change, so a path found once is looked up by name. */
+  private fileTarget(path: string): Resolved {
+    let r = this.targets.get(path);
+    if (r !== undefined) return r;
+    const p = canonical(path);
+    if (this.table.hasMountsBelow(p)) throw new VfsError("EISDIR", p);
+    r = this.table.resolve(p) ?? undefined;
+    if (r === undefined) throw new VfsError("ENOENT", p, "not under any mount");
+    if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
+    this.targets.set(p, r);
     return r;
   }
+
+  /** Canonical file paths already resolved (see fileTarget). */
+  private readonly targets = new Map<string, Resolved>();
 }
+
+/** How many resolved file paths a Vfs keeps (see fileTarget). */
+const TARGETS_KEPT = 4096;
 
 function canonical(path: string): string {
   if (typeof path !== "string") throw new VfsError("EINVAL", `<${typeof path}>`, "path is not a string");
