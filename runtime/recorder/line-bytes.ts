@@ -138,11 +138,11 @@ function tsBytes(ts: number): Uint8Array {
   return lastTsBytes;
 }
 
-/** Copies bytes: a loop for a few, `set` (a memcpy, with a call's cost) for more. */
+/** Copies bytes: `set` (a memcpy, ~25 ns a call) but for a few, which a loop copies sooner. */
 function put(out: Uint8Array, at: number, b: Uint8Array | null): number {
   if (at < 0 || b === null) return -1;
   const n = b.length;
-  if (n > 16) { out.set(b, at); return at + n; }
+  if (n > 4) { out.set(b, at); return at + n; }
   for (let i = 0; i < n; i++) out[at + i] = b[i]!;
   return at + n;
 }

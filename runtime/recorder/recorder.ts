@@ -10,7 +10,7 @@ import { CanonicalJsonError } from "./canonical-json.js";
 import type { Checkpoint } from "./check-log.js";
 import type { FileSink } from "./file-sink.js";
 import { recordLine } from "./line.js";
-import { writeSyscallLine } from "./line-bytes.js";
+import { writeSyscallLine, type LineBytes } from "./line-bytes.js";
 import { Frontier, fromHex } from "./merkle.js";
 import { agentBody, completeBody, signalBody, syscallBody, type CompleteInput, type SyscallInput } from "./record-bodies.js";
 import { checkBody } from "./record-schema.js";
@@ -72,7 +72,8 @@ export interface RecorderStats {
 
 /** Records that share one write: every append in it settles with it. */
 interface Batch {
-  lines: Buffer[];
+  /** Its lines' bytes, as they will be written. */
+  lines: BatchBytes;
   /** The ts of its last record: its seal's. */
   ts: number;
   last: number;
@@ -185,6 +186,14 @@ export class FlightRecorder {
   /** A syscall: its intent (written before the effect), or, with `outcome`, the one record of a
    * syscall answered in the call. */
   syscall(input: SyscallInput): Promise<Ack> {
+    // A file recorder's batch takes the record's bytes straight away where it can (line-bytes.ts).
+    if (this.mode !== "memory" && this.failure === null && this.closing === null) {
+      const batch = this.batchFor(), ts = this.clock();
+      let written = false;
+      try { written = writeSyscallLine(batch.lines, input, this.nextSeq, ts); } catch { /* the general way says why */ }
+      if (written) return this.queued(batch, ts);
+      try { return this.admit(syscallBody(input), ts); } catch (e) { return Promise.reject(invalid(e)); }
+    }
     return this.build(() => syscallBody(input));
   }
 
@@ -203,9 +212,11 @@ export class FlightRecorder {
   syscallNow(input: SyscallInput): Ack {
     // Straight into the log's bytes where it can be (see line-bytes.ts); the general way otherwise.
     if (this.mode === "memory" && this.failure === null && this.closing === null) {
+      const ts = this.clock();
       let written = false;
-      try { written = writeSyscallLine(this.memory!, input, this.nextSeq, this.clock()); } catch { /* the general way says why */ }
+      try { written = writeSyscallLine(this.memory!, input, this.nextSeq, ts); } catch { /* the general way says why */ }
       if (written) return this.appended(true);
+      return this.now(syscallBody, input, ts);
     }
     return this.now(syscallBody, input);
   }
@@ -215,13 +226,13 @@ export class FlightRecorder {
     return this.now(completeBody, input);
   }
 
-  private now<I>(make: (input: I) => AppendBody, input: I): Ack {
+  private now<I>(make: (input: I) => AppendBody, input: I, ts?: number): Ack {
     if (this.mode !== "memory") throw new RecorderError("EINVAL", "only a memory recorder acknowledges at once");
     let body: AppendBody;
     try { body = make(input); } catch (e) { throw invalid(e); }
     const refused = this.refusal(body);
     if (refused) throw refused;
-    return this.record(body);
+    return this.record(body, ts);
   }
 
   signal(agent: RecordedAgent, signal: string, source: SignalSource): Promise<Ack> {
@@ -346,9 +357,9 @@ export class FlightRecorder {
     try { return this.admit(body()); } catch (e) { return Promise.reject(invalid(e)); }
   }
 
-  private admit(body: AppendBody): Promise<Ack> {
+  private admit(body: AppendBody, ts?: number): Promise<Ack> {
     const refused = this.refusal(body);
-    return refused ? Promise.reject(refused) : this.enqueue(body);
+    return refused ? Promise.reject(refused) : this.enqueue(body, ts);
   }
 
   private refusal(body: AppendBody): RecorderError | null {
@@ -358,20 +369,25 @@ export class FlightRecorder {
     return null;
   }
 
-  private enqueue(body: RecordBody): Promise<Ack> {
+  /** `ts`: the record's time, when the caller has read the clock for it already. */
+  private enqueue(body: RecordBody, ts = this.clock()): Promise<Ack> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.mode === "memory") {
-      try { return Promise.resolve(this.record(body)); } catch (e) { return Promise.reject(e); }
+      try { return Promise.resolve(this.record(body, ts)); } catch (e) { return Promise.reject(e); }
     }
     let line: string;
-    const ts = this.clock();
     try { line = recordLine(body, this.nextSeq, ts); } catch (e) { return Promise.reject(invalid(e)); }
-    const ack: Ack = { seq: this.nextSeq++ };
     const batch = this.batchFor();
-    batch.lines.push(Buffer.from(line, "utf8"));
+    batch.lines.append(line);
+    return this.queued(batch, ts);
+  }
+
+  /** A file recorder's record, in `batch` now: acknowledged once the batch is durable. */
+  private queued(batch: Batch, ts: number): Promise<Ack> {
+    const ack: Ack = { seq: this.nextSeq++ };
     batch.ts = ts;
     batch.last = ack.seq;
-    if (this.mode === "always" || batch.lines.length >= MAX_BATCH) this.closeBatch(batch);
+    if (this.mode === "always" || batch.lines.count >= MAX_BATCH) this.closeBatch(batch);
     this.schedule();
     return batch.done.then(() => ack);
   }
@@ -447,7 +463,7 @@ export class FlightRecorder {
     const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
     // Nobody may be waiting on a batch that fails (a close that was never awaited): no unhandled rejection.
     done.catch(() => undefined);
-    const fresh: Batch = { lines: [], ts: 0, last: -1, out: null, done, resolve, reject };
+    const fresh: Batch = { lines: new BatchBytes(), ts: 0, last: -1, out: null, done, resolve, reject };
     this.queue.push(fresh);
     this.filling = fresh;
     return fresh;
@@ -457,16 +473,16 @@ export class FlightRecorder {
   private closeBatch(batch: Batch): void {
     if (batch.out) return;
     if (batch === this.filling) this.filling = null;
-    const data = batch.lines.length === 1 ? batch.lines[0]! : Buffer.concat(batch.lines);
-    const ends = new Array<number>(batch.lines.length);
-    for (let i = 0, at = 0; i < ends.length; i++) ends[i] = at += batch.lines[i]!.length;
-    const seal = sealBatch(this.chain, [...lineSpans(this.carried), { bytes: data, ends }], this.key);
-    const sealLine = Buffer.from(recordLine(seal, this.nextSeq, batch.ts), "utf8");
-    this.carried = [sealLine];
+    const lines = batch.lines, count = lines.count;
+    const seal = sealBatch(this.chain, [...lineSpans(this.carried), { bytes: lines.bytes.subarray(0, lines.tail), ends: lines.ends }], this.key);
+    // The seal follows its batch in the same write.
+    const sealFrom = lines.tail;
+    lines.append(recordLine(seal, this.nextSeq, batch.ts));
+    this.carried = [lines.bytes.slice(sealFrom, lines.tail)];
     this.nextSeq++;
     batch.last = this.nextSeq - 1;
-    batch.out = Buffer.concat([data, sealLine]);
-    this.pendingHead.set(batch, { head: headOf(seal), lines: batch.lines.length + 1 });
+    batch.out = lines.bytes.subarray(0, lines.tail);
+    this.pendingHead.set(batch, { head: headOf(seal), lines: count + 1 });
   }
 
   private readonly pendingHead = new Map<Batch, { head: SealHead; lines: number }>();
@@ -513,6 +529,38 @@ export class FlightRecorder {
 }
 
 let nextSealerId = 1;
+
+/** A file recorder's batch as bytes: lines are written into one growing buffer, which is what the
+ * batch's write sends (no buffer per line, no concatenation). */
+class BatchBytes implements LineBytes {
+  bytes: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  readonly ends: number[] = [];
+  private at = 0;
+
+  get tail(): number { return this.at; }
+  get count(): number { return this.ends.length; }
+
+  room(most: number): Uint8Array {
+    if (this.at + most > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.at + most));
+      this.bytes.copy(grown, 0, 0, this.at);
+      this.bytes = grown;
+    }
+    return this.bytes;
+  }
+
+  commit(end: number): void {
+    if (!(end > this.at + 1 && end <= this.bytes.length) || this.bytes[this.at] !== 0x7b || this.bytes[end - 1] !== 0x0a) throw new RangeError("a flight-record line is a JSON object and a newline");
+    this.ends.push(end);
+    this.at = end;
+  }
+
+  append(line: string): void {
+    const into = this.room(line.length * 3) as Buffer;
+    this.commit(this.at + into.write(line, this.at, "utf8"));
+  }
+}
+const BATCH_BYTES = 64 * 1024;
 
 function isSignKey(k: unknown): k is SignKey {
   return typeof k === "object" && k !== null && "kid" in k && "privateKey" in k;

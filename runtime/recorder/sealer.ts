@@ -28,7 +28,7 @@ export interface JobMessage {
   type: "seal";
   job: number;
   id: number;
-  spans: { buffer: SharedArrayBuffer; offset: number; length: number; ends: number[] }[];
+  spans: { buffer: SharedArrayBuffer; offset: number; length: number; ends: Uint32Array }[];
   key?: { kid: string; privateKey: unknown };
 }
 
