@@ -80,7 +80,6 @@ class TypeNode {
 export class RequestEncoder {
   // Every slot is 8-aligned, so typed arrays address it directly; they are little endian because
   // the constructor refuses a big-endian host (WebAssembly memory is little endian).
-  private view!: DataView;
   private bytes!: Uint8Array;
   private u32!: Uint32Array;
   private f64!: Float64Array;
@@ -104,10 +103,11 @@ export class RequestEncoder {
     this.reads = { id: r.has("id"), name: r.has("name"), role: r.has("role"), tenant: r.has("tenant"), labels: r.has("labels") };
   }
 
-  /** A view of linear memory that is valid now (growing memory detaches the old buffer). */
-  memoryView(): DataView {
+  /** The u32 at a 4-aligned address of linear memory, as it is now (growing memory detaches the
+   * old buffer). */
+  word(addr: number): number {
     if (this.bytes.byteLength === 0) this.refresh();
-    return this.view;
+    return this.u32[addr >> 2]!;
   }
 
   /**
@@ -319,7 +319,6 @@ export class RequestEncoder {
   }
 
   private refresh(): void {
-    this.view = new DataView(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
     this.bytes = new Uint8Array(this.memory.buffer);
