@@ -3,8 +3,9 @@
 // interpreter's normal form; encode.test.ts and the differential fuzz hold the two together): this
 // is the host half of every decision, so it allocates nothing per request, walks a tree of type
 // nodes made once per policy with one function (no closure per type, so no call site in it sees
-// more than one target), and copies ASCII without TextEncoder.
-import { isCanonicalPath } from "./canonical-path.js";
+// more than one target), compares field names interned once per policy (pointer equality with the
+// keys for-in yields), and copies ASCII without TextEncoder, checking a path as it copies it.
+import { isCanonicalPath, MAX_PATH_BYTES } from "./canonical-path.js";
 import { canonicalUrlTarget } from "./canonical-url.js";
 import { isWellFormed } from "../utf8.js";
 import type { PolicyShape } from "./prepare.js";
@@ -21,7 +22,8 @@ const {
   "fs.read": FS_READ, "fs.write": FS_WRITE, "fs.list": FS_LIST, "fs.delete": FS_DELETE,
   "tool.call": TOOL_CALL, "net.fetch": NET_FETCH, "pipe.send": PIPE_SEND, "pipe.recv": PIPE_RECV,
 } = SYSCALL_CODE;
-const CODES: ReadonlyMap<string, number> = new Map(Object.entries(SYSCALL_CODE));
+/** Syscall codes by name, prototype-less (a keyed load is cheaper than a `Map` lookup). */
+const CODES: Readonly<Record<string, number | undefined>> = Object.assign(Object.create(null), SYSCALL_CODE);
 
 // Node kinds. `NEVER` stands for a type nested deeper than `conforms` looks: nothing conforms to it.
 const NUMBER = 0, STRING = 1, BOOL = 2, ENUM = 3, RECORD = 4, ARRAY = 5, NEVER = 6;
@@ -45,6 +47,8 @@ class TypeNode {
   kids: readonly TypeNode[] = [];
   optional: readonly boolean[] = [];
   required = 0;
+  /** record: whether a field may be absent (so its block must be zeroed before it is written). */
+  hasOptional = false;
   /** record: which fields the current call has seen, by a stamp per field (no allocation per request). */
   seen: Uint32Array | null = null;
   stamp = 0;
@@ -65,16 +69,37 @@ class TypeNode {
         break;
       case "record":
         n.record = true;
-        n.names = t.fields.map((f) => f.name);
-        n.index = new Map(t.fields.map((f, i) => [f.name, i]));
+        n.names = t.fields.map((f) => intern(f.name));
+        n.index = new Map(n.names.map((name, i) => [name, i]));
         n.kids = t.fields.map((f) => TypeNode.of(f.type, depth + 1));
         n.optional = t.fields.map((f) => f.optional);
         n.required = t.fields.filter((f) => !f.optional).length;
+        n.hasOptional = n.required < t.fields.length;
         n.seen = new Uint32Array(t.fields.length);
         break;
     }
     return n;
   }
+}
+
+/**
+ * The same string, internalized: a property key is, so the keys for-in yields compare with it by
+ * pointer. Names parsed out of a manifest's JSON values are not, and each comparison would then
+ * compare characters.
+ */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
+/** A declared tool or pipe: its target index and argument type. */
+interface Declared { index: number; type: TypeNode }
+
+/** Declared names to their entries, as a prototype-less dictionary: a keyed load of a request's
+ * target string is cheaper than a `Map` lookup, which compares the strings' characters. */
+function declared(list: readonly { name: string }[], type: (i: number) => TypeDesc): Record<string, Declared | undefined> {
+  const d = Object.create(null) as Record<string, Declared | undefined>;
+  list.forEach((x, index) => { d[x.name] = { index, type: TypeNode.of(type(index), 0) }; });
+  return d;
 }
 
 export class RequestEncoder {
@@ -88,8 +113,8 @@ export class RequestEncoder {
   private end = 0;
   /** Set when a string written for this request had a lone surrogate (no UTF-8 form): a violation. */
   private malformed = false;
-  private readonly tools: Map<string, { index: number; type: TypeNode }>;
-  private readonly pipes: Map<string, { index: number; type: TypeNode }>;
+  private readonly tools: Record<string, Declared | undefined>;
+  private readonly pipes: Record<string, Declared | undefined>;
   /** Which agent fields the module reads; the others are checked but left empty. */
   private readonly reads: { id: boolean; name: boolean; role: boolean; tenant: boolean; labels: boolean };
 
@@ -97,8 +122,8 @@ export class RequestEncoder {
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new RangeError("decision modules need a little-endian host");
     if (reqBase % 8 !== 0) throw new RangeError(`req_base ${reqBase} is not 8-aligned`);
     this.refresh();
-    this.tools = new Map(shape.tools.map((t, index) => [t.name, { index, type: TypeNode.of(t.param, 0) }]));
-    this.pipes = new Map(shape.pipes.map((p, index) => [p.name, { index, type: TypeNode.of(p.carries, 0) }]));
+    this.tools = declared(shape.tools, (i) => shape.tools[i]!.param);
+    this.pipes = declared(shape.pipes, (i) => shape.pipes[i]!.carries);
     const r = new Set(agentReads);
     this.reads = { id: r.has("id"), name: r.has("name"), role: r.has("role"), tenant: r.has("tenant"), labels: r.has("labels") };
   }
@@ -118,7 +143,7 @@ export class RequestEncoder {
     if (request === null || typeof request !== "object") return false;
     const r = request as Record<string, unknown>;
     const syscall = r.syscall, target = r.target;
-    const code = typeof syscall === "string" ? CODES.get(syscall) : undefined;
+    const code = typeof syscall === "string" ? CODES[syscall] : undefined;
     if (code === undefined || typeof target !== "string") return false;
     // The module grows its memory itself (scratch for lower() and upper()), detaching our views.
     if (this.bytes.byteLength === 0) this.refresh();
@@ -129,23 +154,24 @@ export class RequestEncoder {
     const u32 = this.u32;
     u32[R >> 2] = code;
     u32[(R + 68) >> 2] = 0;
-    this.str(R + 8, target);
+    const fs = code === FS_READ || code === FS_LIST || code === FS_DELETE || code === FS_WRITE;
+    if (fs) { if (!this.path(R + 8, target)) return false; } else this.str(R + 8, target);
     if (!this.agent(r.agent)) return false;
     let index = -1;
     let ok: boolean;
     switch (code) {
       case FS_READ: case FS_LIST: case FS_DELETE:
-        ok = isCanonicalPath(target);
+        ok = true;
         this.ptr(R + 56, 0, 0);
         break;
       case FS_WRITE:
-        ok = isCanonicalPath(target) && this.fsWriteArgs(R + 56, r.args);
+        ok = this.fsWriteArgs(R + 56, r.args);
         break;
       case NET_FETCH:
         ok = this.netArgs(R + 56, target, r.args);
         break;
       case TOOL_CALL: case PIPE_SEND: case PIPE_RECV: {
-        const entry = (code === TOOL_CALL ? this.tools : this.pipes).get(target);
+        const entry = (code === TOOL_CALL ? this.tools : this.pipes)[target];
         if (entry === undefined) return false;
         ok = this.value(entry.type, R + 56, r.args);
         index = entry.index;
@@ -251,9 +277,11 @@ export class RequestEncoder {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
     const o = v as Record<string, unknown>;
     const names = t.names, kids = t.kids, n = names.length;
-    const at = this.reserve(n * 8);
+    // A record without optional fields has every slot written below, or is refused: no zeroing.
+    const optional = t.hasOptional;
+    const at = optional ? this.reserve(n * 8) : this.reserveDirty(n * 8);
     const seen = t.seen!;
-    const now = (t.stamp = (t.stamp + 1) >>> 0 || 1);
+    const now = optional ? (t.stamp = (t.stamp + 1) >>> 0 || 1) : 0;
     let present = 0, requiredPresent = 0;
     // for-in with hasOwnProperty on its own key is a fast path in V8; inherited keys are not the request's.
     let next = 0;
@@ -263,11 +291,26 @@ export class RequestEncoder {
       const i = next < n && names[next] === k ? next : t.index!.get(k);
       if (i === undefined) return false;
       next = i + 1;
-      if (!this.value(kids[i]!, at + 8 * i, o[k])) return false;
-      seen[i] = now;
+      // Scalars inline (value() and record() recurse into each other, so they are not inlined).
+      const kid = kids[i]!, x = o[k], to = at + 8 * i;
+      switch (kid.kind) {
+        case NUMBER:
+          if (typeof x !== "number" || !Number.isFinite(x)) return false;
+          this.f64[to >> 3] = x;
+          break;
+        case STRING:
+          if (typeof x !== "string") return false;
+          this.str(to, x);
+          break;
+        default:
+          if (!this.value(kid, to, x)) return false;
+      }
       present++;
+      if (!optional) continue;
+      seen[i] = now;
       if (!t.optional[i]) requiredPresent++;
     }
+    if (!optional) return present === n && (this.ptr(slot, at, 0), true);
     if (requiredPresent !== t.required) return false;
     // Absent optional fields read as their zero value; reserve() zeroed all but records. A field
     // for-in did not see but the object owns is non-enumerable: refused, as conforms does.
@@ -338,6 +381,15 @@ export class RequestEncoder {
     this.refresh();
   }
 
+  /** Reserves n bytes (8-aligned) after everything written so far, not zeroed: for slots that are
+   * all written. Returns their address. */
+  private reserveDirty(n: number): number {
+    const at = (this.pos + 7) & ~7;
+    this.pos = at + n;
+    if (this.pos > this.end) this.grow(this.pos);
+    return at;
+  }
+
   /** Reserves n bytes (8-aligned) after everything written so far; returns their address. */
   private reserve(n: number): number {
     const at = (this.pos + 7) & ~7;
@@ -353,6 +405,48 @@ export class RequestEncoder {
     const u32 = this.u32;
     u32[slot >> 2] = lo;
     u32[(slot >> 2) + 1] = hi;
+  }
+
+  /**
+   * Writes an fs target like `str`, checking as it copies that it is canonical (isCanonicalPath):
+   * absolute, no empty, `.` or `..` segment, no trailing `/`, no NUL. A path with a non-ASCII
+   * character, or past MAX_PATH_BYTES, takes the full check. False when
+   * it is not canonical (a violation).
+   */
+  private path(slot: number, s: string): boolean {
+    const n = s.length;
+    if (n === 0 || n > MAX_PATH_BYTES || s.charCodeAt(0) !== 0x2f) {
+      if (!isCanonicalPath(s)) return false;
+      this.str(slot, s);
+      return true;
+    }
+    const at = this.pos;
+    if (at + n > this.end) this.grow(at + n);
+    const bytes = this.bytes;
+    bytes[at] = 0x2f;
+    // seg: where the current segment starts; dots: how many of its characters so far are all `.`.
+    let seg = 1, dots = 0;
+    for (let i = 1; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        if (!isCanonicalPath(s)) return false;
+        this.str(slot, s);
+        return true;
+      }
+      if (c === 0x2f) {
+        if (i === seg || (dots === i - seg && dots <= 2)) return false; // `//`, or a `.` or `..` segment
+        seg = i + 1;
+        dots = 0;
+      } else if (c === 0x2e) {
+        if (dots === i - seg) dots++;
+      } else if (c === 0) return false;
+      bytes[at + i] = c;
+    }
+    // A trailing `/`, or a last segment `.` or `..` (three dots or more are a name).
+    if (n > 1 && (seg === n || (dots === n - seg && dots <= 2))) return false;
+    this.pos = at + n;
+    this.ptr(slot, at, n);
+    return true;
   }
 
   /** Writes a string's bytes and stores the packed (address, length) at `slot`. */
