@@ -31,34 +31,46 @@ const KIND: Readonly<Record<TypeDesc["t"], number>> = { number: NUMBER, string: 
 
 /**
  * One declared type, checked and written by `RequestEncoder.value`. Every node has every field,
- * so the walker's loads see one object shape whatever the type.
+ * so the walker's loads see one object shape whatever the type. A request touches the nodes of its
+ * own type only, so a policy of thousands of types must keep each small and few: scalar nodes are
+ * shared, and a record keeps no per-field state.
  */
 class TypeNode {
+  // The fields a record's walk reads come first: most nodes are then read in one cache line.
+  readonly kind: number;
+  /** record: true (an absent optional field of a record type still reads as a block of zero values). */
+  record = false;
+  /** record: its fields in declaration order, name and node alternating (one array to read). */
+  fields: readonly (string | TypeNode)[] = [];
+  /** record: whether a field may be absent (so its block must be zeroed before it is written), and
+   * which of the first 32 are optional (a bit each); `optional` holds the rest. */
+  hasOptional = false;
+  optionalBits = 0;
+  /** A declared tool's or pipe's own node: its target index (-1 for any other node). */
+  target = -1;
+  optional: readonly boolean[] | null = null;
+  /** record: field positions by name, for fields out of declaration order. */
+  index: ReadonlyMap<string, number> | null = null;
+  /** record: which fields past the 32nd the current call has seen, by a stamp per field (no
+   * allocation per request; the first 32 are a bit mask in a local). */
+  seen: Uint32Array | null = null;
+  stamp = 0;
   /** enum: the allowed values. */
   values: ReadonlySet<string> | null = null;
   /** array: the element type and `max` (-1 for none). */
   elem: TypeNode | null = null;
   max = -1;
-  /** record: true (an absent optional field of a record type still reads as a block of zero values),
-   * its fields in declaration order, their types, and which are optional. */
-  record = false;
-  names: readonly string[] = [];
-  index: ReadonlyMap<string, number> | null = null;
-  kids: readonly TypeNode[] = [];
-  optional: readonly boolean[] = [];
-  required = 0;
-  /** record: whether a field may be absent (so its block must be zeroed before it is written). */
-  hasOptional = false;
-  /** record: which fields the current call has seen, by a stamp per field (no allocation per request). */
-  seen: Uint32Array | null = null;
-  stamp = 0;
 
-  constructor(readonly kind: number) {}
+  constructor(kind: number) { this.kind = kind; }
 
   /** The node of `t` at nesting `depth`. Deeper than `conforms` looks, nothing conforms (NEVER), but
-   * a record keeps its fields, since an absent optional field still needs its zero block. */
-  static of(t: TypeDesc, depth: number): TypeNode {
-    const n = new TypeNode(depth > MAX_DEPTH ? NEVER : KIND[t.t]);
+   * a record keeps its fields, since an absent optional field still needs its zero block. Scalars
+   * share one node each, but for a tool's or pipe's own (`target` ≥ 0). */
+  static of(t: TypeDesc, depth: number, target = -1): TypeNode {
+    const kind = depth > MAX_DEPTH ? NEVER : KIND[t.t];
+    if (target < 0 && (t.t === "number" || t.t === "string" || t.t === "bool")) return SCALARS[kind]!;
+    const n = new TypeNode(kind);
+    n.target = target;
     switch (t.t) {
       case "enum":
         n.values = new Set(t.values);
@@ -67,20 +79,26 @@ class TypeNode {
         n.elem = TypeNode.of(t.elem, depth + 1);
         n.max = t.max ?? -1;
         break;
-      case "record":
+      case "record": {
+        const names = t.fields.map((f) => intern(f.name));
         n.record = true;
-        n.names = t.fields.map((f) => intern(f.name));
-        n.index = new Map(n.names.map((name, i) => [name, i]));
-        n.kids = t.fields.map((f) => TypeNode.of(f.type, depth + 1));
-        n.optional = t.fields.map((f) => f.optional);
-        n.required = t.fields.filter((f) => !f.optional).length;
-        n.hasOptional = n.required < t.fields.length;
-        n.seen = new Uint32Array(t.fields.length);
+        n.fields = t.fields.flatMap((f, i) => [names[i]!, TypeNode.of(f.type, depth + 1)]);
+        n.index = new Map(names.map((name, i) => [name, i]));
+        n.hasOptional = t.fields.some((f) => f.optional);
+        t.fields.forEach((f, i) => { if (f.optional && i < 32) n.optionalBits |= 1 << i; });
+        if (t.fields.length > 32) {
+          n.optional = t.fields.map((f) => f.optional);
+          n.seen = new Uint32Array(t.fields.length - 32);
+        }
         break;
+      }
     }
     return n;
   }
 }
+
+/** The one node of each scalar kind (and of a scalar nested too deep), shared by every type. */
+const SCALARS: readonly TypeNode[] = [NUMBER, STRING, BOOL, ENUM, RECORD, ARRAY, NEVER].map((k) => new TypeNode(k));
 
 /**
  * The same string, internalized: a property key is, so the keys for-in yields compare with it by
@@ -91,14 +109,12 @@ function intern(s: string): string {
   return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
-/** A declared tool or pipe: its target index and argument type. */
-interface Declared { index: number; type: TypeNode }
-
-/** Declared names to their entries, as a prototype-less dictionary: a keyed load of a request's
- * target string is cheaper than a `Map` lookup, which compares the strings' characters. */
-function declared(list: readonly { name: string }[], type: (i: number) => TypeDesc): Record<string, Declared | undefined> {
-  const d = Object.create(null) as Record<string, Declared | undefined>;
-  list.forEach((x, index) => { d[x.name] = { index, type: TypeNode.of(type(index), 0) }; });
+/** Declared names to their argument types' nodes (which carry the target index), as a
+ * prototype-less dictionary: a keyed load of a request's target string is cheaper than a `Map`
+ * lookup, which compares the strings' characters. */
+function declared(list: readonly { name: string }[], type: (i: number) => TypeDesc): Record<string, TypeNode | undefined> {
+  const d = Object.create(null) as Record<string, TypeNode | undefined>;
+  list.forEach((x, index) => { d[x.name] = TypeNode.of(type(index), 0, index); });
   return d;
 }
 
@@ -113,8 +129,8 @@ export class RequestEncoder {
   private end = 0;
   /** Set when a string written for this request had a lone surrogate (no UTF-8 form): a violation. */
   private malformed = false;
-  private readonly tools: Record<string, Declared | undefined>;
-  private readonly pipes: Record<string, Declared | undefined>;
+  private readonly tools: Record<string, TypeNode | undefined>;
+  private readonly pipes: Record<string, TypeNode | undefined>;
   /** Which agent fields the module reads; the others are checked but left empty. */
   private readonly reads: { id: boolean; name: boolean; role: boolean; tenant: boolean; labels: boolean };
 
@@ -173,8 +189,8 @@ export class RequestEncoder {
       case TOOL_CALL: case PIPE_SEND: case PIPE_RECV: {
         const entry = (code === TOOL_CALL ? this.tools : this.pipes)[target];
         if (entry === undefined) return false;
-        ok = this.value(entry.type, R + 56, r.args);
-        index = entry.index;
+        ok = this.value(entry, R + 56, r.args);
+        index = entry.target;
         break;
       }
       default: // spawn, signal, checkpoint: no args
@@ -276,23 +292,22 @@ export class RequestEncoder {
   private record(t: TypeNode, slot: number, v: unknown): boolean {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
     const o = v as Record<string, unknown>;
-    const names = t.names, kids = t.kids, n = names.length;
+    const fields = t.fields, n = fields.length >> 1;
     // A record without optional fields has every slot written below, or is refused: no zeroing.
-    const optional = t.hasOptional;
-    const at = optional ? this.reserve(n * 8) : this.reserveDirty(n * 8);
-    const seen = t.seen!;
-    const now = optional ? (t.stamp = (t.stamp + 1) >>> 0 || 1) : 0;
-    let present = 0, requiredPresent = 0;
+    const at = t.hasOptional ? this.reserve(n * 8) : this.reserveDirty(n * 8);
+    const seen = t.seen;
+    const now = seen === null ? 0 : (t.stamp = (t.stamp + 1) >>> 0 || 1);
+    let present = 0, mask = 0;
     // for-in with hasOwnProperty on its own key is a fast path in V8; inherited keys are not the request's.
     let next = 0;
     for (const k in o) {
       if (!hasOwn.call(o, k)) continue;
       // Requests usually list fields in declaration order: try the next one before the map.
-      const i = next < n && names[next] === k ? next : t.index!.get(k);
+      const i = next < n && fields[2 * next] === k ? next : t.index!.get(k);
       if (i === undefined) return false;
       next = i + 1;
       // Scalars inline (value() and record() recurse into each other, so they are not inlined).
-      const kid = kids[i]!, x = o[k], to = at + 8 * i;
+      const kid = fields[2 * i + 1] as TypeNode, x = o[k], to = at + 8 * i;
       switch (kid.kind) {
         case NUMBER:
           if (typeof x !== "number" || !Number.isFinite(x)) return false;
@@ -306,19 +321,18 @@ export class RequestEncoder {
           if (!this.value(kid, to, x)) return false;
       }
       present++;
-      if (!optional) continue;
-      seen[i] = now;
-      if (!t.optional[i]) requiredPresent++;
+      if (i < 32) mask |= 1 << i;
+      else seen![i - 32] = now;
     }
-    if (!optional) return present === n && (this.ptr(slot, at, 0), true);
-    if (requiredPresent !== t.required) return false;
-    // Absent optional fields read as their zero value; reserve() zeroed all but records. A field
-    // for-in did not see but the object owns is non-enumerable: refused, as conforms does.
+    // An absent field must be optional, and reads as its zero value (reserve() zeroed all but
+    // records). A field for-in did not see but the object owns is non-enumerable: refused, as
+    // conforms does.
     if (present !== n) {
       for (let i = 0; i < n; i++) {
-        if (seen[i] === now) continue;
-        if (hasOwn.call(o, names[i]!)) return false;
-        this.zero(kids[i]!, at + 8 * i);
+        if (i < 32 ? (mask >>> i) & 1 : seen![i - 32] === now) continue;
+        const optional = i < 32 ? (t.optionalBits >>> i) & 1 : t.optional![i];
+        if (!optional || hasOwn.call(o, fields[2 * i] as string)) return false;
+        this.zero(fields[2 * i + 1] as TypeNode, at + 8 * i);
       }
     }
     this.ptr(slot, at, 0);
@@ -328,9 +342,9 @@ export class RequestEncoder {
   /** The zero value an absent optional field reads as: zero bytes, but a record needs its block. */
   private zero(t: TypeNode, slot: number): void {
     if (!t.record) return; // reserve() already zeroed the slot
-    const n = t.kids.length;
+    const n = t.fields.length >> 1;
     const at = this.reserve(n * 8);
-    for (let i = 0; i < n; i++) this.zero(t.kids[i]!, at + 8 * i);
+    for (let i = 0; i < n; i++) this.zero(t.fields[2 * i + 1] as TypeNode, at + 8 * i);
     this.ptr(slot, at, 0);
   }
 
