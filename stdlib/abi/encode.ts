@@ -49,8 +49,18 @@ class TypeNode {
   /** A declared tool's or pipe's own node: its target index (-1 for any other node). */
   target = -1;
   optional: readonly boolean[] | null = null;
-  /** record: field positions by name, for fields out of declaration order. */
+  /** record: field positions by name, for fields out of declaration order; made when first needed
+   * (allocated with the node, it would sit between the nodes a walk reads). */
   index: ReadonlyMap<string, number> | null = null;
+
+  fieldAt(name: string): number | undefined {
+    if (this.index === null) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.fields.length; i += 2) index.set(this.fields[i] as string, i >> 1);
+      this.index = index;
+    }
+    return this.index.get(name);
+  }
   /** record: which fields past the 32nd the current call has seen, by a stamp per field (no
    * allocation per request; the first 32 are a bit mask in a local). */
   seen: Uint32Array | null = null;
@@ -80,10 +90,10 @@ class TypeNode {
         n.max = t.max ?? -1;
         break;
       case "record": {
-        const names = t.fields.map((f) => intern(f.name));
+        const fields: (string | TypeNode)[] = [];
+        for (const f of t.fields) fields.push(intern(f.name), TypeNode.of(f.type, depth + 1));
         n.record = true;
-        n.fields = t.fields.flatMap((f, i) => [names[i]!, TypeNode.of(f.type, depth + 1)]);
-        n.index = new Map(names.map((name, i) => [name, i]));
+        n.fields = fields;
         n.hasOptional = t.fields.some((f) => f.optional);
         t.fields.forEach((f, i) => { if (f.optional && i < 32) n.optionalBits |= 1 << i; });
         if (t.fields.length > 32) {
@@ -303,7 +313,7 @@ export class RequestEncoder {
     for (const k in o) {
       if (!hasOwn.call(o, k)) continue;
       // Requests usually list fields in declaration order: try the next one before the map.
-      const i = next < n && fields[2 * next] === k ? next : t.index!.get(k);
+      const i = next < n && fields[2 * next] === k ? next : t.fieldAt(k);
       if (i === undefined) return false;
       next = i + 1;
       // Scalars inline (value() and record() recurse into each other, so they are not inlined).
