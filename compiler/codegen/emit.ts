@@ -36,11 +36,28 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const base = () => m.global.get(GLOBALS.reqBase, i32);
   const auditBase = () => m.global.get(GLOBALS.auditBase, i32);
 
+  // How many distinct groups test each rule: a condition tested in one group is lowered into it,
+  // the others get a function of their own that the groups share. (Thousands of one-rule groups,
+  // one per tool, would otherwise double the functions binaryen optimizes.)
+  const groupKey = (g: Group) => JSON.stringify(g);
+  const uses = new Map<number, number>();
+  const counted = new Set<string>();
+  for (const sc of SYSCALLS) {
+    const p = plan[sc];
+    for (const g of p.kind === "static" ? [p.group] : p.groups) {
+      const key = groupKey(g);
+      if (counted.has(key)) continue;
+      counted.add(key);
+      for (const c of [...g.candidates, ...g.audits]) uses.set(c.rule, (uses.get(c.rule) ?? 0) + 1);
+    }
+  }
+
   // Rule conditions, each its own function so groups that share a rule share its code.
   const condFn = new Map<number, string>();
-  const condCall = (rule: number): binaryen.ExpressionRef | null => {
+  const condCall = (rule: number, within: Fn): binaryen.ExpressionRef | null => {
     const r = cp.rules[rule]!;
     if (!r.cond) return null;
+    if (uses.get(rule) === 1) return new ExprLowering(ctx, within).lower(r.cond);
     let name = condFn.get(rule);
     if (!name) {
       const fn = new Fn(m, []);
@@ -55,8 +72,8 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     const d = compileForFallback(c.glob.kind, c.glob.src);
     return m.call(lib.dfaAccepts, [m.i32.const(data.dfa(d)), m.i64.load(HDR.target, 8, base(), MEM)], i32);
   };
-  const test = (c: Candidate): binaryen.ExpressionRef => {
-    const parts = [globTest(c), condCall(c.rule)].filter((x): x is number => x !== null);
+  const test = (c: Candidate, within: Fn): binaryen.ExpressionRef => {
+    const parts = [globTest(c), condCall(c.rule, within)].filter((x): x is number => x !== null);
     if (parts.length === 0) return m.i32.const(1);
     return parts.length === 1 ? parts[0]! : m.if(parts[0]!, parts[1]!, m.i32.const(0));
   };
@@ -65,7 +82,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const groupFns = new Map<string, string>();
   let auditMax = 0;
   const groupFn = (g: Group): string => {
-    const key = JSON.stringify(g);
+    const key = groupKey(g);
     let name = groupFns.get(key);
     if (name) return name;
     name = `group_${groupFns.size}`;
@@ -75,7 +92,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     if (g.audits.length) {
       const n = fn.local(i32);
       for (const a of g.audits) {
-        body.push(m.if(test(a), m.block(null, [
+        body.push(m.if(test(a, fn), m.block(null, [
           m.i32.store(4, 4, m.i32.add(auditBase(), m.i32.shl(n.get(), m.i32.const(2))), m.i32.const(a.rule), MEM),
           n.set(m.i32.add(n.get(), m.i32.const(1))),
         ])));
@@ -84,7 +101,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     }
     for (const c of g.candidates) {
       const rank = EFFECT_RANK[cp.rules[c.rule]!.effect as keyof typeof EFFECT_RANK];
-      const t = test(c);
+      const t = test(c, fn);
       body.push(isConstTrue(m, t) ? m.return(pack(rank, c.rule)) : m.if(t, m.return(pack(rank, c.rule))));
     }
     body.push(pack(violation, -1));
