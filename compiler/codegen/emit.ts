@@ -3,7 +3,7 @@
 // construction grows with the square of the cases), and `decide`.
 import binaryen from "binaryen";
 import { AGENT_READS, SYSCALLS, type AbiDesc } from "../../stdlib/abi/types.js";
-import { EFFECT_RANK, type CheckedPolicy } from "../ir.js";
+import { EFFECT_RANK, type CheckedPolicy, type IExpr } from "../ir.js";
 import type { Candidate, Group, Plan } from "../planner.js";
 import { DataBuilder } from "./data.js";
 import { ExprLowering, GLOBALS, HDR, type CodegenCtx } from "./expr.js";
@@ -36,11 +36,13 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const base = () => m.global.get(GLOBALS.reqBase, i32);
   const auditBase = () => m.global.get(GLOBALS.auditBase, i32);
 
-  // How many distinct groups test each rule: a condition tested in one group is lowered into it,
-  // the others get a function of their own that the groups share. (Thousands of one-rule groups,
-  // one per tool, would otherwise double the functions binaryen optimizes.)
+  // Conditions by what they compute (rules on different tools often test the same thing), and how
+  // many distinct groups test each: one tested in one group is lowered into it, the others get a
+  // function of their own that the groups share. (Thousands of one-rule groups, one per tool,
+  // would otherwise double the functions binaryen optimizes.)
+  const condKeys = cp.rules.map((r) => (r.cond ? condKey(r.cond) : ""));
   const groupKey = (g: Group) => JSON.stringify(g);
-  const uses = new Map<number, number>();
+  const uses = new Map<string, number>();
   const counted = new Set<string>();
   for (const sc of SYSCALLS) {
     const p = plan[sc];
@@ -48,22 +50,22 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
       const key = groupKey(g);
       if (counted.has(key)) continue;
       counted.add(key);
-      for (const c of [...g.candidates, ...g.audits]) uses.set(c.rule, (uses.get(c.rule) ?? 0) + 1);
+      for (const c of [...g.candidates, ...g.audits]) uses.set(condKeys[c.rule]!, (uses.get(condKeys[c.rule]!) ?? 0) + 1);
     }
   }
 
-  // Rule conditions, each its own function so groups that share a rule share its code.
-  const condFn = new Map<number, string>();
+  const condFn = new Map<string, string>();
   const condCall = (rule: number, within: Fn): binaryen.ExpressionRef | null => {
     const r = cp.rules[rule]!;
     if (!r.cond) return null;
-    if (uses.get(rule) === 1) return new ExprLowering(ctx, within).lower(r.cond);
-    let name = condFn.get(rule);
+    const key = condKeys[rule]!;
+    if (uses.get(key) === 1) return new ExprLowering(ctx, within).lower(r.cond);
+    let name = condFn.get(key);
     if (!name) {
       const fn = new Fn(m, []);
       const body = new ExprLowering(ctx, fn).lower(r.cond);
-      name = fn.finish(`rule_${rule}`, i32, [body]);
-      condFn.set(rule, name);
+      name = fn.finish(`cond_${condFn.size}`, i32, [body]);
+      condFn.set(key, name);
     }
     return m.call(name, [], i32);
   };
@@ -170,6 +172,18 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const wasm = m.emitBinary();
   const agentReads = AGENT_READS.filter((f) => ctx.agentReads.has(f));
   return { wasm, abi: { version: 1, reqBase, auditBase: audit, agentReads } };
+}
+
+/** What a condition's lowering depends on: its IR without source spans, numbers exact (-0 and
+ * the infinities are not what JSON would make of them), and of a record type only that it is one
+ * (fields are loaded by position; one declared type per tool must not make equal tests differ). */
+function condKey(e: IExpr): string {
+  return JSON.stringify(e, (k, v: unknown) => {
+    if (k === "span") return undefined;
+    if (typeof v === "number") return `n${Object.is(v, -0) ? "-0" : String(v)}`;
+    if ((k === "ty" || k === "elem") && typeof v === "object" && v !== null && (v as { t?: unknown }).t === "record") return "record";
+    return v;
+  });
 }
 
 function isConstTrue(m: binaryen.Module, e: binaryen.ExpressionRef): boolean {
