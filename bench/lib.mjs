@@ -142,6 +142,87 @@ export function requests(n) {
   ];
 }
 
+/**
+ * `count` different requests against the n-rule policy, for deciding in rotation: each is a fresh
+ * object (agent and args included) naming one of the policy's tools or path trees, with amounts,
+ * currencies, payees and agents that vary, so some rules allow and others deny. `expect` is what the
+ * rules say (no match decides the violation effect, `deny`).
+ */
+export function rotationRequests(n, count = 1024) {
+  const units = unitsOf(n), out = [];
+  const names = ["payer", "clerk-bot", "researcher", "writer", "auditor", "ops"];
+  for (let i = 0; i < count; i++) {
+    const k = (i * 7) % units;
+    const agent = { id: `a${i}`, name: names[i % names.length], role: i % 3 ? "clerk" : "treasurer", tenant: `t${i % 5}`, labels: {} };
+    if (i % 4 === 3) {
+      const secret = i % 8 === 7;
+      const target = secret ? `/data/team${k}/secrets/k${i}.pem` : `/data/team${k}/reports/r${i}.csv`;
+      // fs rules exist only for units whose rules 4k+2 and 4k+3 are inside the policy.
+      const expect = 4 * k + 2 < n && !(secret && 4 * k + 3 < n) ? "allow" : "deny";
+      out.push({ expect, req: { agent, syscall: "fs.read", target } });
+      continue;
+    }
+    const amount = ((i * 613) % 12000) + 0.5;
+    const currency = i % 5 === 0 ? "EUR" : "USD";
+    const to = i % 11 === 0 ? "acct-666" : `acct-${i}`;
+    const denied = to === "acct-666" && 4 * k + 1 < n;
+    const expect = denied ? "deny" : amount <= limitOf(k) && currency === "USD" ? "allow" : "deny";
+    out.push({ expect, req: { agent, syscall: "tool.call", target: `t${k}`, args: { amount, currency, to } } });
+  }
+  return out;
+}
+
+/** The two-clause CEL expression of the rotation comparison, and its meaning as a JS function. */
+export const CEL_ROTATION = `amount <= 1000.0 && action == "transfer"`;
+export const celRotationExpect = (c) => c.amount <= 1000 && c.action === "transfer";
+
+/** `count` different CEL contexts (fresh objects) for CEL_ROTATION, both outcomes well mixed. */
+export function celContexts(count = 1024) {
+  const actions = ["transfer", "refund", "transfer", "query"];
+  const out = [];
+  for (let i = 0; i < count; i++) out.push({ amount: ((i * 613) % 2000) + 0.5, action: actions[i % actions.length] });
+  return out;
+}
+
+// ---- the per-tool policy: every rule on its own tool, each tool with its own argument type ------
+//
+// Rule i: `allow tool t<i> when args.amount <= <limit i> and args.currency == "USD"`, and tool t<i>
+// takes type A<i> = { amount: number, currency: string, to: string, note<i>?: string }: as many
+// declared types as rules, structurally distinct.
+
+export function perToolPolicy(n) {
+  const lines = [`policy pertool${n} {`, `  on violation deny`];
+  for (let i = 0; i < n; i++) lines.push(`  type A${i} = { amount: number, currency: string, to: string, note${i}?: string }`);
+  for (let i = 0; i < n; i++) lines.push(`  tool t${i}(A${i})`);
+  for (let i = 0; i < n; i++) lines.push(`  allow tool t${i} when args.amount <= ${limitOf(i)} and args.currency == "USD"`);
+  lines.push(`}`, ``);
+  return lines.join("\n");
+}
+
+/** The per-tool policy's rules in Cedar (Cedar declares no argument types: context only). */
+export function cedarPerToolPolicies(n) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(`permit(principal, action == Action::"tool.call", resource == Tool::"t${i}") when { context.amount <= ${limitOf(i)} && context.currency == "USD" };`);
+  return out.join("\n");
+}
+
+/**
+ * `count` different requests (fresh objects) in rotation over min(n, count) tools spread evenly
+ * over the per-tool policy, alternately within the tool's limit (allowed) and over it (no rule
+ * matches: denied): traffic that touches many tools and types, as a large policy's would.
+ */
+export function perToolRequests(n, count = 1024) {
+  const out = [], m = Math.min(n, count);
+  for (let j = 0; j < count; j++) {
+    const i = Math.floor((((j % m) + 0.5) * n) / m);
+    const over = ((j / m) | 0) % 2 === 1 || (m === count && j % 2 === 1);
+    const agent = { id: `a${j}`, name: "payer", role: "clerk", tenant: "acme", labels: {} };
+    const args = { amount: over ? limitOf(i) + 1 : 500 + (j % 500), currency: "USD", to: `acct-${j}` };
+    out.push({ expect: over ? "deny" : "allow", req: { agent, syscall: "tool.call", target: `t${i}`, args } });
+  }
+  return out;
+}
+
 /** An ACP request as a Cedar stateful authorization call against a preparsed policy set. */
 export function cedarCall(setId, req) {
   const isTool = req.syscall === "tool.call";

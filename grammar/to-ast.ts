@@ -13,11 +13,24 @@ const DEFAULT_CAPACITY = 16;
 
 const isNode = (e: CstElement): e is CstNode => "children" in e;
 
-function nodes(n: CstNode, key: string): CstNode[] {
-  return (n.children[key] ?? []).filter(isNode);
+/** The first child node of any key (an item holds exactly one declaration). */
+function firstNode(n: CstNode): CstNode | undefined {
+  for (const key in n.children) for (const e of n.children[key]!) if (isNode(e)) return e;
+  return undefined;
 }
-function tokens(n: CstNode, key: string): IToken[] {
-  return (n.children[key] ?? []).filter((e): e is IToken => !isNode(e));
+
+// A child key names a rule or a token type, so its elements are all nodes or all tokens: the
+// helpers return the CST's own array when it is (read-only), and look up one element without
+// allocating (a policy of thousands of items converts hundreds of thousands of children).
+const NONE: readonly CstElement[] = [];
+
+function nodes(n: CstNode, key: string): readonly CstNode[] {
+  const xs = n.children[key] ?? NONE;
+  return xs.every(isNode) ? (xs as CstNode[]) : xs.filter(isNode);
+}
+function tokens(n: CstNode, key: string): readonly IToken[] {
+  const xs = n.children[key] ?? NONE;
+  return xs.some(isNode) ? xs.filter((e): e is IToken => !isNode(e)) : (xs as IToken[]);
 }
 function has(n: CstNode, key: string): boolean {
   return (n.children[key]?.length ?? 0) > 0;
@@ -27,10 +40,14 @@ const MISSING = createTokenInstance(EOF, "", 0, 0, 1, 1, 1, 1);
 const EMPTY_NODE: CstNode = { name: "missing", children: {} };
 
 function token(n: CstNode, key: string, i = 0): IToken {
-  return tokens(n, key)[i] ?? MISSING;
+  const xs = n.children[key];
+  if (xs) for (const e of xs) if (!isNode(e) && i-- === 0) return e;
+  return MISSING;
 }
 function node(n: CstNode, key: string, i = 0): CstNode {
-  return nodes(n, key)[i] ?? EMPTY_NODE;
+  const xs = n.children[key];
+  if (xs) for (const e of xs) if (isNode(e) && i-- === 0) return e;
+  return EMPTY_NODE;
 }
 
 /** Converts one `policyDecl` node. */
@@ -70,7 +87,7 @@ class Converter {
       return true;
     };
     for (const item of nodes(n, "item")) {
-      const [d] = Object.values(item.children).flat().filter(isNode);
+      const d = firstNode(item);
       if (!d) continue;
       switch (d.name) {
         case "versionDecl":

@@ -35,27 +35,30 @@ export function check(policy: Policy, source: string, file: string): CheckResult
   const typeTable = types.all();
   for (const d of policy.types) if (typeTable[d.name] && tooDeepType(typeTable[d.name]!, d.span, out)) delete typeTable[d.name];
 
+  // Tools and pipes by name, and every declared name (a declaration whose type failed is declared
+  // too): a policy may declare thousands, so no pass looks them up by scanning.
   const tools: CheckedPolicy["tools"] = [];
+  const names: Declared = { tools: new Map(), pipes: new Map(), toolNames: new Set(policy.tools.map((x) => x.name)), pipeNames: new Set(policy.pipes.map((x) => x.name)) };
   for (const t of policy.tools) {
-    if (tools.some((x) => x.name === t.name)) { out.push(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span)); continue; }
+    if (names.tools.has(t.name)) { out.push(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span)); continue; }
     const param = types.resolve(t.param);
     if (param && tooDeepType(param, t.span, out)) continue;
-    if (param) tools.push({ name: t.name, param });
+    if (param) { names.tools.set(t.name, tools.length); tools.push({ name: t.name, param }); }
   }
   const pipes: CheckedPolicy["pipes"] = [];
   for (const p of policy.pipes) {
-    if (pipes.some((x) => x.name === p.name)) { out.push(diag("E0201", `pipe \`${p.name}\` is declared twice`, p.span)); continue; }
+    if (names.pipes.has(p.name)) { out.push(diag("E0201", `pipe \`${p.name}\` is declared twice`, p.span)); continue; }
     if (!Number.isInteger(p.capacity) || p.capacity < 1 || p.capacity > 1_000_000) {
       out.push(diag("E0501", `pipe capacity must be a whole number from 1 to 1000000, not ${p.capacity}`, p.span));
       continue;
     }
     const carries = types.resolve(p.carries);
     if (carries && tooDeepType(carries, p.span, out)) continue;
-    if (carries) pipes.push({ name: p.name, from: p.from, to: p.to, carries, capacity: p.capacity });
+    if (carries) { names.pipes.set(p.name, pipes.length); pipes.push({ name: p.name, from: p.from, to: p.to, carries, capacity: p.capacity }); }
   }
   const consts = resolveConsts(policy.consts, out);
 
-  const selOf = (t: Target): TargetSel | null => targetSel(t, tools, pipes, policy.tools.map((x) => x.name), policy.pipes.map((x) => x.name), out);
+  const selOf = (t: Target): TargetSel | null => targetSel(t, names, out);
   const condOf = (sel: TargetSel, targetText: string, when: Expr | null) =>
     when ? new ExprChecker({ argsTy: argsType(sel, tools, pipes), targetText, consts, out }).condition(when) : null;
 
@@ -148,10 +151,10 @@ function neverCanonical(kind: "path" | "url", glob: string, span: Span, out: Dia
     + (canon ? `, and \`${witness}\` would be \`${canon}\`` : ""), span));
 }
 
-function targetSel(
-  t: Target, tools: CheckedPolicy["tools"], pipes: CheckedPolicy["pipes"],
-  toolNames: string[], pipeNames: string[], out: Diagnostic[],
-): TargetSel | null {
+/** The checked tools' and pipes' positions by name, and every name declared. */
+interface Declared { tools: Map<string, number>; pipes: Map<string, number>; toolNames: Set<string>; pipeNames: Set<string> }
+
+function targetSel(t: Target, names: Declared, out: Diagnostic[]): TargetSel | null {
   switch (t.kind) {
     case "fs": {
       const e = checkPattern("path", t.glob);
@@ -167,18 +170,18 @@ function targetSel(
     }
     case "tool": {
       if (t.name === "*") return { kind: "tool", name: "*", toolIndex: null };
-      const i = tools.findIndex((x) => x.name === t.name);
-      if (i < 0) {
+      const i = names.tools.get(t.name);
+      if (i === undefined) {
         // A tool whose type failed to resolve is declared; its error is already reported.
-        if (!toolNames.includes(t.name)) out.push(diag("E0203", `unknown tool \`${t.name}\` (declare it: tool ${t.name}({ … }))`, t.span));
+        if (!names.toolNames.has(t.name)) out.push(diag("E0203", `unknown tool \`${t.name}\` (declare it: tool ${t.name}({ … }))`, t.span));
         return null;
       }
       return { kind: "tool", name: t.name, toolIndex: i };
     }
     case "pipe": {
-      const i = pipes.findIndex((x) => x.name === t.name);
-      if (i < 0) {
-        if (!pipeNames.includes(t.name)) out.push(diag("E0204", `unknown pipe \`${t.name}\``, t.span));
+      const i = names.pipes.get(t.name);
+      if (i === undefined) {
+        if (!names.pipeNames.has(t.name)) out.push(diag("E0204", `unknown pipe \`${t.name}\``, t.span));
         return null;
       }
       return { kind: "pipe", op: t.op, syscall: `pipe.${t.op}`, name: t.name, pipeIndex: i };

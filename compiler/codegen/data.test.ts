@@ -132,10 +132,10 @@ describe("DataBuilder layout", () => {
     const t = d.dfa(dfa);
     const mem = image(d);
     expect(t % 8).toBe(0);
-    expect([mem.getUint32(t, true), mem.getUint32(t + 4, true), mem.getUint32(t + 8, true)]).toEqual([2, 1, 3]);
+    expect([mem.getUint32(t, true), mem.getUint32(t + 4, true), mem.getUint32(t + 8, true)]).toEqual([2, 8, 3]);
     expect(mem.getUint8(t + 12 + 0x61)).toBe(1);
     expect(mem.getUint8(t + 12 + 0x62)).toBe(0);
-    expect(Array.from({ length: 6 }, (_, i) => mem.getUint32(t + DFA_TRANS + 4 * i, true))).toEqual([0, 0, 0, 2, 0, 2]);
+    expect(Array.from({ length: 6 }, (_, i) => mem.getUint32(t + DFA_TRANS + 4 * i, true))).toEqual([0, 0, 0, 16, 0, 16]); // row offsets: state × 2 classes × 4
     expect(Array.from({ length: 3 }, (_, i) => mem.getUint32(t + DFA_TRANS + 24 + 4 * i, true))).toEqual([0, 0, 5]);
   });
 

@@ -145,10 +145,11 @@ export class DataBuilder {
   /**
    * An automaton table for `dfa_run`/`dfa_accepts`/`dfa_accept_id`. Layout (8-aligned):
    *   +0    u32 numClasses
-   *   +4    u32 start
+   *   +4    u32 start, as a row offset (start × numClasses × 4)
    *   +8    u32 numStates
    *   +12   256 bytes: class of each byte value
-   *   +268  numStates × numClasses u32: next state, row-major (trans[state * numClasses + class])
+   *   +268  numStates × numClasses u32: the next state's row offset (next × numClasses × 4), row-major
+   *         (trans[state * numClasses + class]); row offsets keep a multiply off the per-byte path
    *   then  numStates u32: accept label of each state (0 = not accepting)
    * Throws on a malformed Dfa: that is a compiler bug, not a user error.
    */
@@ -157,11 +158,12 @@ export class DataBuilder {
     const size = DFA_TRANS + 4 * (d.trans.length + d.accept.length);
     const addr = this.reserve(size, 8);
     const v = this.view(addr, size);
+    const row = 4 * d.numClasses;
     v.setUint32(0, d.numClasses, true);
-    v.setUint32(4, d.start, true);
+    v.setUint32(4, d.start * row, true);
     v.setUint32(8, d.numStates, true);
     this.buf.set(d.classOf, addr - DATA_BASE + DFA_HEADER);
-    d.trans.forEach((t, i) => v.setUint32(DFA_TRANS + 4 * i, t, true));
+    d.trans.forEach((t, i) => v.setUint32(DFA_TRANS + 4 * i, t * row, true));
     const acceptAt = DFA_TRANS + 4 * d.trans.length;
     d.accept.forEach((a, i) => v.setUint32(acceptAt + 4 * i, a, true));
     return addr;

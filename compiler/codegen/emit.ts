@@ -3,7 +3,7 @@
 // construction grows with the square of the cases), and `decide`.
 import binaryen from "binaryen";
 import { AGENT_READS, SYSCALLS, type AbiDesc } from "../../stdlib/abi/types.js";
-import { EFFECT_RANK, type CheckedPolicy } from "../ir.js";
+import { EFFECT_RANK, type CheckedPolicy, type IExpr } from "../ir.js";
 import type { Candidate, Group, Plan } from "../planner.js";
 import { DataBuilder } from "./data.js";
 import { ExprLowering, GLOBALS, HDR, type CodegenCtx } from "./expr.js";
@@ -36,17 +36,36 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const base = () => m.global.get(GLOBALS.reqBase, i32);
   const auditBase = () => m.global.get(GLOBALS.auditBase, i32);
 
-  // Rule conditions, each its own function so groups that share a rule share its code.
-  const condFn = new Map<number, string>();
-  const condCall = (rule: number): binaryen.ExpressionRef | null => {
+  // Conditions by what they compute (rules on different tools often test the same thing), and how
+  // many distinct groups test each: one tested in one group is lowered into it, the others get a
+  // function of their own that the groups share. (Thousands of one-rule groups, one per tool,
+  // would otherwise double the functions binaryen optimizes.)
+  const condKeys = cp.rules.map((r) => (r.cond ? condKey(r.cond) : ""));
+  const groupKey = (g: Group) => JSON.stringify(g);
+  const uses = new Map<string, number>();
+  const counted = new Set<string>();
+  for (const sc of SYSCALLS) {
+    const p = plan[sc];
+    for (const g of p.kind === "static" ? [p.group] : p.groups) {
+      const key = groupKey(g);
+      if (counted.has(key)) continue;
+      counted.add(key);
+      for (const c of [...g.candidates, ...g.audits]) uses.set(condKeys[c.rule]!, (uses.get(condKeys[c.rule]!) ?? 0) + 1);
+    }
+  }
+
+  const condFn = new Map<string, string>();
+  const condCall = (rule: number, within: Fn): binaryen.ExpressionRef | null => {
     const r = cp.rules[rule]!;
     if (!r.cond) return null;
-    let name = condFn.get(rule);
+    const key = condKeys[rule]!;
+    if (uses.get(key) === 1) return new ExprLowering(ctx, within).lower(r.cond);
+    let name = condFn.get(key);
     if (!name) {
       const fn = new Fn(m, []);
       const body = new ExprLowering(ctx, fn).lower(r.cond);
-      name = fn.finish(`rule_${rule}`, i32, [body]);
-      condFn.set(rule, name);
+      name = fn.finish(`cond_${condFn.size}`, i32, [body]);
+      condFn.set(key, name);
     }
     return m.call(name, [], i32);
   };
@@ -55,8 +74,8 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     const d = compileForFallback(c.glob.kind, c.glob.src);
     return m.call(lib.dfaAccepts, [m.i32.const(data.dfa(d)), m.i64.load(HDR.target, 8, base(), MEM)], i32);
   };
-  const test = (c: Candidate): binaryen.ExpressionRef => {
-    const parts = [globTest(c), condCall(c.rule)].filter((x): x is number => x !== null);
+  const test = (c: Candidate, within: Fn): binaryen.ExpressionRef => {
+    const parts = [globTest(c), condCall(c.rule, within)].filter((x): x is number => x !== null);
     if (parts.length === 0) return m.i32.const(1);
     return parts.length === 1 ? parts[0]! : m.if(parts[0]!, parts[1]!, m.i32.const(0));
   };
@@ -65,7 +84,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const groupFns = new Map<string, string>();
   let auditMax = 0;
   const groupFn = (g: Group): string => {
-    const key = JSON.stringify(g);
+    const key = groupKey(g);
     let name = groupFns.get(key);
     if (name) return name;
     name = `group_${groupFns.size}`;
@@ -75,7 +94,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     if (g.audits.length) {
       const n = fn.local(i32);
       for (const a of g.audits) {
-        body.push(m.if(test(a), m.block(null, [
+        body.push(m.if(test(a, fn), m.block(null, [
           m.i32.store(4, 4, m.i32.add(auditBase(), m.i32.shl(n.get(), m.i32.const(2))), m.i32.const(a.rule), MEM),
           n.set(m.i32.add(n.get(), m.i32.const(1))),
         ])));
@@ -84,7 +103,7 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     }
     for (const c of g.candidates) {
       const rank = EFFECT_RANK[cp.rules[c.rule]!.effect as keyof typeof EFFECT_RANK];
-      const t = test(c);
+      const t = test(c, fn);
       body.push(isConstTrue(m, t) ? m.return(pack(rank, c.rule)) : m.if(t, m.return(pack(rank, c.rule))));
     }
     body.push(pack(violation, -1));
@@ -153,6 +172,18 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
   const wasm = m.emitBinary();
   const agentReads = AGENT_READS.filter((f) => ctx.agentReads.has(f));
   return { wasm, abi: { version: 1, reqBase, auditBase: audit, agentReads } };
+}
+
+/** What a condition's lowering depends on: its IR without source spans, numbers exact (-0 and
+ * the infinities are not what JSON would make of them), and of a record type only that it is one
+ * (fields are loaded by position; one declared type per tool must not make equal tests differ). */
+function condKey(e: IExpr): string {
+  return JSON.stringify(e, (k, v: unknown) => {
+    if (k === "span") return undefined;
+    if (typeof v === "number") return `n${Object.is(v, -0) ? "-0" : String(v)}`;
+    if ((k === "ty" || k === "elem") && typeof v === "object" && v !== null && (v as { t?: unknown }).t === "record") return "record";
+    return v;
+  });
 }
 
 function isConstTrue(m: binaryen.Module, e: binaryen.ExpressionRef): boolean {

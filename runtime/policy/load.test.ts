@@ -27,6 +27,22 @@ describe("loadPolicy", () => {
       .toEqual({ effect: "allow", rule: "cheap", audit: ["mark"] });
   });
 
+  it("shares one frozen decision per rule and effect; decisions with audit ids are their own", async () => {
+    const { wasm, manifest } = await built();
+    const policy = await loadPolicy(wasm, manifest);
+    const q = (tags: string[]) => ({ agent: {}, syscall: "tool.call", target: "buy", args: { item: "pen", price: 3, tags } });
+    const a = policy.decide(q([])), b = policy.decide(q(["x"]));
+    expect(a).toEqual({ effect: "allow", rule: "cheap", audit: [] });
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.audit)).toBe(true);
+    const marked = policy.decide(q(["gift"]));
+    expect(marked).toEqual({ effect: "allow", rule: "cheap", audit: ["mark"] });
+    expect(policy.decide(q(["gift"]))).not.toBe(marked);
+    const bad = policy.decide({ agent: {}, syscall: "nope", target: "x" });
+    expect(bad).toEqual({ effect: "deny", rule: null, audit: [] });
+    expect(Object.isFrozen(bad)).toBe(true);
+  });
+
   it("refuses a module whose hash differs from its manifest", async () => {
     const { wasm, manifest } = await built();
     const edited = wasm.slice();

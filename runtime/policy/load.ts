@@ -15,7 +15,8 @@ export class PolicyLoadError extends Error {
 
 export interface Policy {
   readonly manifest: Manifest;
-  /** Decides one request; synchronous, never throws: any internal failure decides the violation effect. */
+  /** Decides one request; synchronous, never throws: any internal failure decides the violation
+   * effect. The decision is frozen: decisions without audit rules are shared between calls. */
   decide(request: unknown): Decision;
 }
 
@@ -69,6 +70,10 @@ class WasmPolicy implements Policy {
   private readonly memory: WebAssembly.Memory;
   private readonly encoder: RequestEncoder;
   private readonly auditBase: number;
+  /** The decision of a rule, or of none, that marked no audit rule, by `(rule + 1) * 4 + rank`:
+   * made once, frozen and shared, so most decisions allocate nothing. */
+  private readonly decisions: (Decision | null)[];
+  private readonly violationDecision: Decision;
 
   constructor(readonly manifest: Manifest, instance: WebAssembly.Instance) {
     const ex = instance.exports as Record<string, unknown>;
@@ -77,6 +82,8 @@ class WasmPolicy implements Policy {
     this.auditBase = (ex.audit_base as WebAssembly.Global).value as number;
     const reqBase = (ex.req_base as WebAssembly.Global).value as number;
     this.encoder = new RequestEncoder(this.memory, reqBase, manifest, manifest.abi.agentReads);
+    this.decisions = new Array<Decision | null>((manifest.rules.length + 1) * 4).fill(null);
+    this.violationDecision = Object.freeze({ effect: manifest.onViolation, rule: null, audit: NO_AUDIT });
   }
 
   /** Set while a request is being read and decided: see decide(). */
@@ -86,41 +93,46 @@ class WasmPolicy implements Policy {
     // Reading the request can run the caller's code (a getter, a Proxy trap). Were that code to
     // decide another request meanwhile, the two would be written over each other in linear memory
     // and the outer one decided on a mix of both: the nested call fails closed instead.
-    if (this.busy) return this.violation();
+    if (this.busy) return this.violationDecision;
     let packed: number;
     this.busy = true;
     try {
-      if (!this.encoder.encode(request)) return this.violation();
+      if (!this.encoder.encode(request)) return this.violationDecision;
       packed = this.decideFn();
     } catch {
-      return this.violation();
+      return this.violationDecision;
     } finally {
       this.busy = false;
     }
     const rank = packed & 15;
     const ruleIndex = (packed >>> 4) - 1;
-    const rules = this.manifest.rules;
-    const view = this.encoder.memoryView();
-    const n = view.getUint32(this.auditBase, true);
-    // Most decisions mark no audit rule: they share one frozen empty list instead of allocating one.
-    let audit: string[] = NO_AUDIT;
-    if (n > 0) {
-      audit = [];
-      for (let i = 0; i < n; i++) {
-        const r = rules[view.getUint32(this.auditBase + 4 + 4 * i, true)];
-        if (!r) return this.violation();
-        audit.push(r.id);
+    const n = this.encoder.word(this.auditBase);
+    if (n === 0 && rank < 4) {
+      const key = (ruleIndex + 1) * 4 + rank;
+      const known = this.decisions[key];
+      if (known) return known;
+      if (key < this.decisions.length) {
+        const made = this.decision(rank, ruleIndex, NO_AUDIT);
+        if (made !== this.violationDecision) this.decisions[key] = Object.freeze(made);
+        return made;
       }
     }
-    // A rule or effect the manifest does not have (a module and manifest that do not belong
-    // together): the violation effect, as for any failure; decide never throws.
-    const effect = EFFECT_BY_RANK[rank];
-    const rule = ruleIndex < 0 ? null : rules[ruleIndex];
-    if (!effect || rule === undefined) return this.violation();
-    return { effect, rule: rule === null ? null : rule.id, audit };
+    const rules = this.manifest.rules;
+    const audit: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = rules[this.encoder.word(this.auditBase + 4 + 4 * i)];
+      if (!r) return this.violationDecision;
+      audit.push(r.id);
+    }
+    return this.decision(rank, ruleIndex, audit);
   }
 
-  private violation(): Decision {
-    return { effect: this.manifest.onViolation, rule: null, audit: [] };
+  /** A rule or effect the manifest does not have (a module and manifest that do not belong
+   * together): the violation effect, as for any failure; decide never throws. */
+  private decision(rank: number, ruleIndex: number, audit: string[]): Decision {
+    const effect = EFFECT_BY_RANK[rank];
+    const rule = ruleIndex < 0 ? null : this.manifest.rules[ruleIndex];
+    if (!effect || rule === undefined) return this.violationDecision;
+    return { effect, rule: rule === null ? null : rule.id, audit };
   }
 }

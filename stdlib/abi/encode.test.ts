@@ -6,6 +6,8 @@ import { compile } from "../../compiler/compile.js";
 import { interpret } from "../../compiler/interpret.js";
 import { loadPolicy } from "../../runtime/policy/load.js";
 import type { Decision } from "./types.js";
+import { isCanonicalPath } from "./canonical-path.js";
+import { isWellFormed } from "../utf8.js";
 
 const SRC = `policy enc {
   on violation deny
@@ -129,6 +131,21 @@ describe("the request encoder", () => {
     // Past 1 GiB of request the module's offsets would leave int32 range: refused before anything is copied.
     expect(policy.decide(pay({ to: "x".repeat(400_000_000), confirm: "a", reviewers: [] }))).toEqual({ effect: "deny", rule: null, audit: [] });
     expect(both(pay({ to: "a", confirm: "a", reviewers: [] }))).toBe("allow");
+  });
+
+  it("checks an fs target's canonical form as it copies it, exactly as isCanonicalPath", async () => {
+    const r = compile(`policy p { on violation deny\n allow fs.read "/**"\n allow fs.write "/**" when args.size < 5 }`, { filename: "p.acp" });
+    const policy = await loadPolicy(r.wasm!, r.manifest!);
+    const path = fc.array(fc.constantFrom("/", ".", "a", "..", "...", "\0", "é", "\ud800", "😀"), { maxLength: 9 }).map((xs) => xs.join(""));
+    fc.assert(fc.property(path, fc.constantFrom("fs.read", "fs.write"), (target, syscall) => {
+      const req = { agent: {}, syscall, target, args: { size: 1 } };
+      expect(policy.decide(req), JSON.stringify(target)).toEqual(interpret(r.checked!, req));
+      expect(policy.decide(req).effect === "allow", JSON.stringify(target)).toBe(isCanonicalPath(target) && isWellFormed(target));
+    }), { numRuns: 2000 });
+    for (const long of ["/" + "a".repeat(4095), "/" + "a".repeat(4096), "/" + "é".repeat(2047), "/" + "é".repeat(2048)]) {
+      const req = { agent: {}, syscall: "fs.read", target: long };
+      expect(policy.decide(req).effect, String(long.length)).toBe(interpret(r.checked!, req).effect);
+    }
   });
 
   it("gives args.host of an IPv6 URL without brackets, so ip(args.host) CIDR rules match it", async () => {

@@ -74,24 +74,24 @@ export function addHashF64(m: M): void {
   ]);
 }
 
-/** One class lookup and one transition per byte; the dead state 0 never leaves, so stop there. */
+/** One class lookup and one transition per byte; the dead state 0 never leaves, so stop there.
+ * States are carried as row offsets (data.ts), so the per-byte path is an add and a load; the
+ * state's number is one division at the end. */
 export function addDfaRun(m: M): void {
   const f = new Fn(m, [i32, i64]);
   const [table, s] = f.params;
-  const [p, n, i, classes, state] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
-  const cls = () => load8(m, m.i32.add(table.get(), load8(m, m.i32.add(p.get(), i.get()))), DFA_HEADER);
-  const cell = () => m.i32.add(m.i32.mul(state.get(), classes.get()), cls());
+  const [p, end, trans, row] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
+  const cls = () => load8(m, m.i32.add(table.get(), load8(m, p.get())), DFA_HEADER);
   f.finish(NAMES.dfaRun, i32, [
     p.set(strPtr(m, s.get())),
-    n.set(strLen(m, s.get())),
-    classes.set(load32(m, table.get())),
-    state.set(load32(m, table.get(), 4)),
-    i.set(i32c(m, 0)),
-    f.while(m.i32.and(m.i32.lt_u(i.get(), n.get()), m.i32.ne(state.get(), i32c(m, 0))), [
-      state.set(load32(m, m.i32.add(table.get(), m.i32.shl(cell(), i32c(m, 2))), DFA_TRANS)),
-      i.set(m.i32.add(i.get(), i32c(m, 1))),
+    end.set(m.i32.add(p.get(), strLen(m, s.get()))),
+    trans.set(m.i32.add(table.get(), i32c(m, DFA_TRANS))),
+    row.set(load32(m, table.get(), 4)),
+    f.while(m.i32.and(m.i32.lt_u(p.get(), end.get()), m.i32.ne(row.get(), i32c(m, 0))), [
+      row.set(load32(m, m.i32.add(m.i32.add(trans.get(), row.get()), m.i32.shl(cls(), i32c(m, 2))))),
+      p.set(m.i32.add(p.get(), i32c(m, 1))),
     ]),
-    state.get(),
+    m.i32.div_u(row.get(), m.i32.shl(load32(m, table.get()), i32c(m, 2))),
   ]);
 }
 
