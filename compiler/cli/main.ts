@@ -38,6 +38,7 @@ verbs:
   mcp --policy <p.acp|p.wasm> [--role R] [--record flight.log] [--listen HOST:PORT] [--control PATH] -- SERVER…
                                    the MCP gateway: every tools/call and resources/read decided by the
                                    policy before it reaches the MCP server SERVER… starts
+  mcp schema -- SERVER…            .acp tool declarations from an MCP server's tools, to start a policy from
   demo [--control PATH] [--review operator]   the demo of npm start (see the README)
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;

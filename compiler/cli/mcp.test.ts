@@ -228,3 +228,21 @@ describe("acpc mcp, server-everything", () => {
     expect(await g.exited).toBe(0);
   });
 });
+
+describe("acpc mcp schema", () => {
+  it("prints tool declarations that acpc check accepts, for both servers", () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "acp-mcp-")));
+    for (const [name, server] of [["fs", [FS_SERVER, dir]], ["everything", [EVERYTHING]]] as const) {
+      const r = acpc(["mcp", "schema", "--", process.execPath, ...server]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^\s*tool \w+\(\{/m);
+      writeFileSync(join(dir, `${name}.acp`), r.stdout);
+      const check = acpc(["check", join(dir, `${name}.acp`)]);
+      expect(check.stdout + check.stderr).toContain("ok");
+      expect(check.status).toBe(0);
+    }
+    const fs = readFileSync(join(dir, "fs.acp"), "utf8");
+    expect(fs).toContain("tool edit_file({ path: string, edits: { oldText: string, newText: string }[], dryRun?: bool })");
+    expect(readFileSync(join(dir, "everything.acp"), "utf8")).toContain("tool get_sum({ a: number, b: number })");
+  });
+});

@@ -3,6 +3,7 @@
 // MCP on stdio, or on Streamable HTTP with --listen. With stdio, stdout is the MCP channel: every
 // message of ours goes to stderr. Exit: 0 when the client or a signal (SIGINT, SIGTERM) ended it,
 // 137 when the policy killed the session, 1 when the upstream server went away, 2 on usage errors.
+// `acpc mcp schema -- SERVER…` prints .acp tool declarations from the server's tools.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import { resolve } from "node:path";
@@ -14,12 +15,14 @@ import { McpGateway } from "../../../runtime/mcp/gateway.js";
 import { LineTransport } from "../../../runtime/mcp/stdio-transport.js";
 import { FlightRecorder } from "../../../runtime/recorder/recorder.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
+import { schemaPolicy, type ListedTool } from "../mcp-schema.js";
 import { loadPolicyFile } from "../policy-file.js";
 import { parseListen } from "./serve.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
 const VALUED = ["--policy", "--manifest", "--role", "--tenant", "--record", "--sign-key", "--listen", "--control"];
-const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm> [--role R] [--tenant T] [--record flight.log] [--listen HOST:PORT] [--control PATH] -- <MCP server command…>`;
+const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm> [--role R] [--tenant T] [--record flight.log] [--listen HOST:PORT] [--control PATH] -- <MCP server command…>
+       acpc mcp schema -- <MCP server command…>`;
 
 /** Splits at the first `--`: the options before, the upstream server's command after. */
 function split(argv: string[]): { own: string[]; command: string[] } {
@@ -42,6 +45,7 @@ async function connectUpstream(command: string[], io: Io): Promise<Client> {
 
 export async function mcpVerb(argv: string[], io: Io): Promise<number> {
   const { own, command } = split(argv);
+  if (own[0] === "schema") return schemaVerb(own.slice(1), command, io);
   const args = parseArgs(own, VALUED);
   checkFlags(args, VALUED);
   if (args.positional.length) throw new UsageError(USAGE);
@@ -142,4 +146,25 @@ async function serveHttp(gateway: McpGateway, where: { host: string; port: numbe
     throw new UsageError(`cannot listen on ${where.host}:${where.port}: ${(e as Error).message}`);
   });
   return http;
+}
+
+async function schemaVerb(own: string[], command: string[], io: Io): Promise<number> {
+  const args = parseArgs(own, []);
+  checkFlags(args, ["--json"]);
+  if (args.positional.length) throw new UsageError(USAGE);
+  const upstream = await connectUpstream(command, io);
+  try {
+    const tools: ListedTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await upstream.listTools(cursor ? { cursor } : undefined);
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const source = schemaPolicy(upstream.getServerVersion() ?? {}, tools);
+    io.out(args.flags.has("--json") ? JSON.stringify({ ok: true, tools: tools.length, source }) : source.trimEnd());
+    return EXIT.ok;
+  } finally {
+    await upstream.close().catch(() => undefined);
+  }
 }
