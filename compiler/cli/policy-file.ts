@@ -6,6 +6,7 @@ import { compile } from "../compile.js";
 import { renderDiagnostic, type Diagnostic } from "../../grammar/diagnostics.js";
 import { loadPolicy, PolicyLoadError, type Policy } from "../../runtime/policy/load.js";
 import { UsageError, readText } from "./io.js";
+import type { Compiled } from "./compile-worker.js";
 
 export type PolicyFile =
   | { ok: true; policy: Policy; digest: string; files: string[] }
@@ -16,7 +17,14 @@ export function policyFilesOf(path: string, manifestPath?: string): string[] {
   return path.endsWith(".wasm") ? [path, manifestPath ?? path.replace(/\.wasm$/, ".manifest.json")] : [path];
 }
 
-export async function loadPolicyFile(path: string, opts: { manifest?: string; color?: boolean } = {}): Promise<PolicyFile> {
+export interface LoadOptions {
+  manifest?: string;
+  color?: boolean;
+  /** Compiles `.acp` source (default: here, on this thread). */
+  compile?: (source: string, filename: string) => Compiled | Promise<Compiled>;
+}
+
+export async function loadPolicyFile(path: string, opts: LoadOptions = {}): Promise<PolicyFile> {
   const files = policyFilesOf(path, opts.manifest);
   try {
     if (path.endsWith(".wasm")) {
@@ -26,7 +34,7 @@ export async function loadPolicyFile(path: string, opts: { manifest?: string; co
       return { ok: true, policy, digest: policy.manifest.sourceSha256, files };
     }
     const source = readText(path);
-    const r = compile(source, { filename: path });
+    const r = await (opts.compile ?? ((src, filename) => compile(src, { filename })))(source, path);
     if (!r.wasm || !r.manifest) {
       const errors = r.diagnostics.filter((d) => d.severity === "error");
       return { ok: false, message: errors.map((d) => renderDiagnostic(d, source, { color: opts.color ?? false })).join("\n\n"), diagnostics: r.diagnostics, files };

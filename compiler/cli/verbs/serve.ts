@@ -9,6 +9,7 @@ import { DecisionServer, DEFAULT_MAX_BODY } from "../../../runtime/serve/decisio
 import { FlightRecorder } from "../../../runtime/recorder/recorder.js";
 import { RecorderError } from "../../../runtime/recorder/recorder-error.js";
 import { jsonDiag } from "./compile.js";
+import { CompileWorker } from "../compile-worker.js";
 import { loadPolicyFile, type PolicyFile } from "../policy-file.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
@@ -35,7 +36,10 @@ export async function serveVerb(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new UsageError(`--max-body wants a positive number of bytes, got ${maxArg}`);
   const path = resolve(io.cwd, file);
   const manifest = args.flags.get("--manifest") as string | undefined;
-  const load = () => loadPolicyFile(path, { manifest: manifest && resolve(io.cwd, manifest), color: io.color });
+  const load = (compiler?: CompileWorker) => loadPolicyFile(path, {
+    manifest: manifest && resolve(io.cwd, manifest), color: io.color,
+    ...(compiler ? { compile: (source: string, filename: string) => compiler.compile(source, filename) } : {}),
+  });
 
   const first = await load();
   if (!first.ok) {
@@ -78,6 +82,8 @@ export async function serveVerb(argv: string[], io: Io): Promise<number> {
   if (json) io.out(JSON.stringify({ ok: true, listening: url, host: addr.host, port: addr.port, policy: first.policy.manifest.policy, digest: first.digest }));
   io.err(`acpc serve: policy ${first.policy.manifest.policy} (${first.digest.slice(0, 12)}) on ${url}${recorder ? `, decisions logged to ${record}` : ""}`);
 
+  // Reloads compile on a worker thread, so requests go on being answered meanwhile.
+  const compiler = new CompileWorker();
   // Reloads run one at a time; a change that comes during one is picked up by one more after it.
   let reloading: Promise<void> | null = null;
   let again = false;
@@ -87,7 +93,7 @@ export async function serveVerb(argv: string[], io: Io): Promise<number> {
       do {
         again = false;
         let next: PolicyFile;
-        try { next = await load(); } catch (e) { next = { ok: false, message: `${file}: ${(e as Error).message}`, diagnostics: [], files: [] }; }
+        try { next = await load(compiler); } catch (e) { next = { ok: false, message: `${file}: ${(e as Error).message}`, diagnostics: [], files: [] }; }
         if (!next.ok) {
           server.reloadFailed();
           io.err(`acpc serve: reload (${why}) failed; still deciding with ${server.policy.digest.slice(0, 12)}\n${next.message}`);
@@ -111,6 +117,7 @@ export async function serveVerb(argv: string[], io: Io): Promise<number> {
   clearTimeout(debounce);
   await server.close();
   await reloading;
+  await compiler.close();
   try { await recorder?.close(); } catch (e) {
     io.err(`acpc serve: the flight log did not close cleanly: ${(e as Error).message}`);
     return EXIT.failed;
