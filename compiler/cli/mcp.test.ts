@@ -216,8 +216,11 @@ describe("acpc mcp, server-everything", () => {
   it("serves Streamable HTTP with --listen", async () => {
     const dir = mkdtempSync(join(tmpdir(), "acp-mcp-"));
     writeFileSync(join(dir, "e.acp"), POLICY);
-    const g = await rawGateway(["--policy", join(dir, "e.acp"), "--listen", "127.0.0.1:0"], [EVERYTHING]);
-    const url = await until(() => /on (http:\/\/\S+\/mcp)/.exec(g.stderr())?.[1]);
+    const g = await rawGateway(["--policy", join(dir, "e.acp"), "--listen", "127.0.0.1:0", "--json"], [EVERYTHING]);
+    let out = "";
+    g.child.stdout!.on("data", (c) => { out += c; });
+    const url = await until(() => out.includes("\n") && (JSON.parse(out.split("\n")[0]!).listening as string));
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const client = new Client({ name: "http-client", version: "1" });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     open.push(client);

@@ -21,7 +21,7 @@ import { parseListen } from "./serve.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
 const VALUED = ["--policy", "--manifest", "--role", "--tenant", "--record", "--sign-key", "--listen", "--control"];
-const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm> [--role R] [--tenant T] [--record flight.log] [--listen HOST:PORT] [--control PATH] -- <MCP server command…>
+const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm> [--role R] [--tenant T] [--record flight.log] [--listen HOST:PORT [--json]] [--control PATH] -- <MCP server command…>
        acpc mcp schema -- <MCP server command…>`;
 
 /** Splits at the first `--`: the options before, the upstream server's command after. */
@@ -47,7 +47,7 @@ export async function mcpVerb(argv: string[], io: Io): Promise<number> {
   const { own, command } = split(argv);
   if (own[0] === "schema") return schemaVerb(own.slice(1), command, io);
   const args = parseArgs(own, VALUED);
-  checkFlags(args, VALUED);
+  checkFlags(args, [...VALUED, "--json"]);
   if (args.positional.length) throw new UsageError(USAGE);
   const policyArg = args.flags.get("--policy");
   if (typeof policyArg !== "string") throw new UsageError(`mcp needs --policy p.acp|p.wasm\n${USAGE}`);
@@ -98,6 +98,8 @@ export async function mcpVerb(argv: string[], io: Io): Promise<number> {
   let http: HttpServer | undefined;
   if (where) http = await serveHttp(gateway, where, io);
   else await gateway.open(new LineTransport());
+  // --json: over HTTP, a first stdout line that says where; on stdio, stdout is the MCP channel.
+  if (http && args.flags.has("--json")) io.out(JSON.stringify({ ok: true, listening: urlOf(http), policy: loaded.policy.manifest.policy, digest: loaded.digest }));
   const upstreamName = upstream.getServerVersion()?.name ?? command[0];
   io.err(`acpc mcp: ${upstreamName} behind policy ${loaded.policy.manifest.policy} (${loaded.digest.slice(0, 12)})${http ? ` on ${urlOf(http)}` : " on stdio"}${control ? `, operator socket ${controlPath}` : ""}${recorder ? `, log ${record}` : ""}`);
 
