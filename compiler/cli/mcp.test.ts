@@ -216,7 +216,8 @@ describe("acpc mcp, server-everything", () => {
   it("serves Streamable HTTP with --listen", async () => {
     const dir = mkdtempSync(join(tmpdir(), "acp-mcp-"));
     writeFileSync(join(dir, "e.acp"), POLICY);
-    const g = await rawGateway(["--policy", join(dir, "e.acp"), "--listen", "127.0.0.1:0", "--json"], [EVERYTHING]);
+    const log = join(dir, "http.log");
+    const g = await rawGateway(["--policy", join(dir, "e.acp"), "--listen", "127.0.0.1:0", "--json", "--record", log], [EVERYTHING]);
     let out = "";
     g.child.stdout!.on("data", (c) => { out += c; });
     const url = await until(() => out.includes("\n") && (JSON.parse(out.split("\n")[0]!).listening as string));
@@ -227,8 +228,14 @@ describe("acpc mcp, server-everything", () => {
     expect((await client.listTools()).tools.some((t) => t.name === "get-sum")).toBe(true);
     expect(text(await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } }))).toContain("3");
     expect(await client.callTool({ name: "echo", arguments: { message: "hi" } })).toMatchObject({ isError: true });
+    // SIGTERM: the sessions end, the upstream server is closed, the log sealed and closed.
     g.child.kill("SIGTERM");
     expect(await g.exited).toBe(0);
+    const v = acpc(["audit", "verify", log]);
+    expect(v.stdout + v.stderr).toContain("closed cleanly");
+    const records = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.kind === "syscall").map((r) => [r.target, r.effect])).toEqual([["get_sum", "allow"], ["echo", "deny"]]);
+    expect(records.filter((r) => r.kind === "agent").map((r) => r.event)).toEqual(["spawned", "exited"]);
   });
 });
 
