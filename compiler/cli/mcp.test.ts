@@ -158,6 +158,23 @@ describe("acpc mcp, server-filesystem", () => {
     expect(records.find((r) => r.kind === "agent" && r.event === "killed")).toBeTruthy();
   });
 
+  it("ends the session when an operator sends SIGKILL over acpc ctl (exit 137), recorded as the host's signal", async () => {
+    const s = setup();
+    const socket = join(s.dir, "ctl.sock");
+    const g = await rawGateway(["--policy", s.policy, "--record", s.log, "--control", socket], [FS_SERVER, s.data]);
+    const client = new Client({ name: "doomed", version: "1" });
+    await client.connect(new LineTransport(g.child.stdout!, g.child.stdin!));
+    const id = await until(() => (JSON.parse(acpc(["ctl", "list", "--socket", socket, "--json"]).stdout).agents as any[])[0]?.id as string);
+    expect(acpc(["ctl", "signal", id, "SIGSTOP", "--socket", socket]).status).toBe(0);
+    expect((await client.callTool({ name: "read_text_file", arguments: { path: join(s.data, "hello.txt") } })).isError).toBeFalsy();
+    expect(acpc(["ctl", "signal", id, "SIGKILL", "--socket", socket]).status).toBe(0);
+    expect(await g.exited).toBe(137);
+    expect(acpc(["audit", "verify", s.log]).status).toBe(0);
+    const records = readFileSync(s.log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.kind === "signal").map((r) => [r.signal, r.source])).toEqual([["SIGKILL", "host"]]);
+    expect(records.find((r) => r.kind === "agent" && r.event === "killed")?.detail).toMatchObject({ signal: "SIGKILL" });
+  });
+
   it("answers malformed JSON-RPC on its stdin with JSON-RPC errors and stays up", async () => {
     const s = setup();
     const g = await rawGateway(["--policy", s.policy], [FS_SERVER, s.data]);

@@ -45,6 +45,8 @@ export class Session {
   readonly ticks = 0;
   private readonly held: Held[] = [];
   private agentValue: RecordedAgent | null = null;
+  /** The signal that ended the session: SIGPOLICY (a kill rule) or an operator's. */
+  private endSignal: string | null = null;
 
   constructor(private readonly host: SessionHost, capabilities: ServerCapabilities) {
     const caps: ServerCapabilities = {};
@@ -79,14 +81,20 @@ export class Session {
   get tenant(): string { return this.host.tenant; }
   get info(): { role: string } { return { role: this.host.role }; }
   get exit(): { signal: string | null; error: null; syscalls: number } | null {
-    return this.state === "killed" || this.state === "exited" ? { signal: this.state === "killed" ? "SIGPOLICY" : null, error: null, syscalls: this.syscallCount } : null;
+    return this.state === "killed" || this.state === "exited" ? { signal: this.endSignal, error: null, syscalls: this.syscallCount } : null;
   }
   pending(): PendingReview | null { return this.held[0]?.review ?? null; }
   approve(): boolean { return this.answer("approved"); }
   reject(): boolean { return this.answer("rejected"); }
   signal(s: SignalName): void {
-    // An MCP session has no guest to pause: SIGSTOP and SIGCONT change nothing; the others end it.
-    if (s === "SIGKILL" || s === "SIGTERM" || s === "SIGINT") void this.server.close();
+    // An MCP session has no guest to pause: SIGSTOP and SIGCONT change nothing; the others end it
+    // (SIGKILL as a kill, the others as an exit).
+    if (s !== "SIGKILL" && s !== "SIGTERM" && s !== "SIGINT") return;
+    if (this.exit) return;
+    this.endSignal = s;
+    if (s === "SIGKILL") this.state = "killed";
+    const recorded = this.host.recorder?.signal(this.agent, s, "host").catch(() => undefined) ?? Promise.resolve();
+    void recorded.then(() => this.server.close());
   }
 
   // ---- decisions ------------------------------------------------------------------------------
@@ -169,6 +177,7 @@ export class Session {
   private async kill(): Promise<void> {
     if (this.exit) return;
     this.state = "killed";
+    this.endSignal = "SIGPOLICY";
     await this.host.recorder?.signal(this.agent, "SIGPOLICY", "policy").catch(() => undefined);
     await this.server.close();
   }
@@ -184,7 +193,7 @@ export class Session {
   }
 
   private agentEvent(event: "spawned" | "exited" | "killed"): Promise<unknown> {
-    return this.host.recorder?.agentEvent(this.agent, event, event === "spawned" ? undefined : { syscalls: this.syscallCount, signal: event === "killed" ? "SIGPOLICY" : null }).catch(() => undefined) ?? Promise.resolve();
+    return this.host.recorder?.agentEvent(this.agent, event, event === "spawned" ? undefined : { syscalls: this.syscallCount, signal: this.endSignal }).catch(() => undefined) ?? Promise.resolve();
   }
 }
 

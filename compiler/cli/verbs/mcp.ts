@@ -79,7 +79,7 @@ export async function mcpVerb(argv: string[], io: Io): Promise<number> {
     reviewable: typeof controlPath === "string",
     // On stdio the one session is the gateway's life; over HTTP a killed session ends alone.
     onSessionEnd: (s, how) => {
-      if (how === "killed") io.err(`acpc mcp: the policy ended session ${s.id} (${s.name})`);
+      if (how === "killed") io.err(`acpc mcp: session ${s.id} (${s.name}) killed by ${s.exit?.signal ?? "a signal"}`);
       if (!where) finish(how === "killed" ? 137 : EXIT.ok);
     },
   });
