@@ -23,7 +23,7 @@ export function figureScripts() {
     .map((f) => f.slice(0, -4))
     .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
 }
-const ORDER = ["decide", "compile", "crossing", "agents", "recorder"];
+const ORDER = ["decide", "compile", "crossing", "agents", "recorder", "serve"];
 const order = (n) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
 
 const all = figureScripts();

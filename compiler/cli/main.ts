@@ -8,6 +8,8 @@ import { testVerb } from "./verbs/test.js";
 import { runVerb } from "./verbs/run.js";
 import { ctlVerb } from "./verbs/ctl.js";
 import { keygenVerb } from "./verbs/keygen.js";
+import { serveVerb } from "./verbs/serve.js";
+import { mcpVerb } from "./verbs/mcp.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -30,6 +32,13 @@ verbs:
   keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals
   ctl list|approve|reject|signal   operator controls: agents, their states and pending reviews, from a
                                    running kernel (--socket PATH) or a recorded log (--log FILE)
+  serve <p.acp|p.wasm> [--listen HOST:PORT] [--record flight.log] [--max-body BYTES]
+                                   the decision server: POST /v1/decide, GET /v1/policy, /health, /metrics;
+                                   reloads on SIGHUP or a changed file, stops on SIGINT/SIGTERM
+  mcp --policy <p.acp|p.wasm> [--role R] [--record flight.log] [--listen HOST:PORT] [--control PATH] -- SERVER…
+                                   the MCP gateway: every tools/call and resources/read decided by the
+                                   policy before it reaches the MCP server SERVER… starts
+  mcp schema -- SERVER…            .acp tool declarations from an MCP server's tools, to start a policy from
   demo [--control PATH] [--review operator]   the demo of npm start (see the README)
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
@@ -42,6 +51,8 @@ async function demoVerb(argv: string[]): Promise<number> {
 
 type Verb = (argv: string[], io: Io) => number | Promise<number>;
 const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, keygen: keygenVerb, demo: demoVerb };
+VERBS.serve = serveVerb;
+VERBS.mcp = mcpVerb;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;
