@@ -8,6 +8,7 @@ import { testVerb } from "./verbs/test.js";
 import { runVerb } from "./verbs/run.js";
 import { ctlVerb } from "./verbs/ctl.js";
 import { keygenVerb } from "./verbs/keygen.js";
+import { lspVerb } from "./verbs/lsp.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -30,6 +31,7 @@ verbs:
   keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals
   ctl list|approve|reject|signal   operator controls: agents, their states and pending reviews, from a
                                    running kernel (--socket PATH) or a recorded log (--log FILE)
+  lsp [--stdio]                    the language server for editors (LSP over stdin/stdout; see docs/editor.md)
   demo [--control PATH] [--review operator]   the demo of npm start (see the README)
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
@@ -41,7 +43,7 @@ async function demoVerb(argv: string[]): Promise<number> {
 }
 
 type Verb = (argv: string[], io: Io) => number | Promise<number>;
-const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, keygen: keygenVerb, demo: demoVerb };
+const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, keygen: keygenVerb, demo: demoVerb, lsp: lspVerb };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;
