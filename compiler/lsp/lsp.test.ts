@@ -324,8 +324,6 @@ describe("acpc lsp on garbage", () => {
   it("keeps serving through malformed JSON-RPC, junk text and hostile documents", async () => {
     const c = new Client();
     await c.initialize();
-    // A well-framed message whose body is not JSON.
-    c.child.stdin.write("Content-Length: 9\r\n\r\n{not json");
     const uri = "untitled:garbage.acp";
     const texts = [
       "\u0000\uffff\ud800 policy { { { ] ) \"unterminated",
@@ -359,6 +357,20 @@ describe("acpc lsp on garbage", () => {
     expect(c.child.exitCode).toBeNull();
     expect(await c.stop()).toBe(0);
     expect(c.stderr).not.toMatch(/internal error|TypeError|RangeError/);
+  });
+
+  it("answers a body that is not JSON with a parse error and reads on; exits 1 on a broken header", async () => {
+    const c = new Client();
+    const errors: unknown[] = [];
+    c.rpc.onError(([e]) => { errors.push(e); });
+    c.child.stdin.write("Content-Length: 9\r\n\r\n{not json");
+    expect((await c.initialize()).capabilities).toBeTruthy();
+    const exited = new Promise<number | null>((r) => c.child.once("exit", (code) => r(code)));
+    c.child.stdin.write("no header here\r\n\r\n");
+    expect(await exited).toBe(1);
+    expect(c.stderr).toMatch(/unreadable message: .*JSON/);
+    expect(c.stderr).toMatch(/cannot resynchronise; exiting/);
+    c.rpc.dispose();
   });
 
   it("refuses files on the command line (exit 2)", () => {

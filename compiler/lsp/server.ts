@@ -33,7 +33,17 @@ function fileOf(uri: string): string {
 export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
   // stdout carries the protocol: anything printed by accident goes to stderr instead.
   for (const k of ["log", "info", "warn", "debug"] as const) console[k] = (...xs: unknown[]) => process.stderr.write(xs.map(String).join(" ") + "\n");
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(input), new StreamMessageWriter(output));
+  const reader = new StreamMessageReader(input), writer = new StreamMessageWriter(output);
+  // A frame whose body is not JSON is dropped by the reader, which reads on; the client is told.
+  // A broken header leaves no way to find where the next message starts: the server says so and
+  // exits 1, and the editor's client starts a new one.
+  reader.onError((e) => {
+    const framing = /header|content-length/i.test(e.message);
+    process.stderr.write(`acpc lsp: unreadable message${framing ? " (cannot resynchronise; exiting)" : ""}: ${e.message}\n`);
+    const sent = writer.write({ jsonrpc: "2.0", id: null, error: { code: ErrorCodes.ParseError, message: `unreadable message: ${e.message}` } } as never);
+    if (framing) void sent.finally(() => process.exit(1));
+  });
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
   const documents = new TextDocuments(TextDocument);
   const cache = new Map<string, { version: number; analysis: Analysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
