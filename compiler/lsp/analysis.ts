@@ -11,10 +11,10 @@ import { buildIndex, type SymbolIndex } from "./symbols.js";
 export interface Analysis {
   text: string;
   file: string;
-  /** Exactly what `acpc check` reports for this text. */
-  diagnostics: Diagnostic[];
+  /** Exactly what `acpc check` reports for this text (computed on first use). */
+  readonly diagnostics: Diagnostic[];
   /** Set when the compiler itself failed on this text (a bug, reported as a diagnostic). */
-  internalError: string | null;
+  readonly internalError: string | null;
   doc: ParsedDocument;
   /** The policy, from a recovered parse if need be; null when not even that could be had. */
   ast: Policy | null;
@@ -24,14 +24,6 @@ export interface Analysis {
 }
 
 export function analyze(text: string, file: string): Analysis {
-  let diagnostics: Diagnostic[] = [];
-  let internalError: string | null = null;
-  try {
-    // As `acpc check`: everything but writing, `assert never` verification included.
-    diagnostics = compile(text, { filename: file, optimize: false }).diagnostics;
-  } catch (e) {
-    internalError = e instanceof Error ? e.message : String(e);
-  }
   const doc = parseDocument(text, file);
   const ast = doc.policy ?? doc.ast;
   const index = ast ? buildIndex(ast, doc.tokens) : null;
@@ -39,5 +31,22 @@ export function analyze(text: string, file: string): Analysis {
   const resolve = (t: TypeExpr) => {
     try { return resolver.resolve(t); } catch { return null; }
   };
-  return { text, file, diagnostics, internalError, doc, ast, index, resolve };
+  // The check (codegen and `assert never` proofs included) costs tens of milliseconds: it runs
+  // when diagnostics are asked for, not for each completion or hover while typing.
+  let checked: { diagnostics: Diagnostic[]; internalError: string | null } | null = null;
+  const check = () => {
+    if (checked) return checked;
+    try {
+      // As `acpc check`: everything but writing, `assert never` verification included.
+      checked = { diagnostics: compile(text, { filename: file, optimize: false }).diagnostics, internalError: null };
+    } catch (e) {
+      checked = { diagnostics: [], internalError: e instanceof Error ? e.message : String(e) };
+    }
+    return checked;
+  };
+  return {
+    text, file, doc, ast, index, resolve,
+    get diagnostics() { return check().diagnostics; },
+    get internalError() { return check().internalError; },
+  };
 }

@@ -1,7 +1,7 @@
 // Hover: what the name under the cursor is (a type and what it resolves to, a field's type, a
 // tool's or pipe's argument type, a rule's id and effect), or what a syscall target gives `args`.
 import type { Span, Target } from "../../grammar/ast.js";
-import { BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
+import { AGENT_READS, BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { typeToString } from "../check/types.js";
 import type { Analysis } from "./analysis.js";
 import { occurrenceAt, spotAt, type PolicySymbol } from "./symbols.js";
@@ -14,10 +14,17 @@ export function hoverAt(a: Analysis, offset: number): HoverText | null {
   if (occ) return { markdown: describeSymbol(a, occ.symbol), span: occ.span };
   const spot = spotAt(a.index, offset);
   if (!spot) return null;
+  if (spot.kind === "agent") return { markdown: agentField(spot.field ?? ""), span: spot.span };
   const { syscall, args } = targetArgs(a, spot.target);
   const argsText = args ? `\`args\`: \`${typeToString(args)}\`` : "no `args`";
   const head = spot.kind === "args" ? `\`args\` under \`${syscall}\`` : `syscall \`${syscall}\``;
   return { markdown: `${head}: ${argsText}`, span: spot.span };
+}
+
+function agentField(name: string): string {
+  if (name === "labels") return "`agent.labels`: the agent's labels, a map of string (`agent.labels[\"team\"]`; a missing label reads as `\"\"`)";
+  if ((AGENT_READS as readonly string[]).includes(name)) return `\`agent.${name}\`: string, from the request's agent header (missing reads as \`""\`)`;
+  return `\`agent.${name}\`: not an agent field (${AGENT_READS.map((f) => `\`${f}\``).join(", ")})`;
 }
 
 const code = (s: string) => "```acp\n" + s + "\n```";

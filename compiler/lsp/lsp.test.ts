@@ -188,6 +188,7 @@ describe("acpc lsp", () => {
     expect((await hover(pos(text, "fs.write \"/mem/working", 4)))!.contents.value).toContain("`fs.write`: `args`: `{ size: number }`");
     expect((await hover(pos(text, "tool transfer(Transfer)", 7)))!.contents.value).toContain("`args`: `{ amount: number");
     expect((await hover(pos(text, "args.memo", 1)))!.contents.value).toContain("`args` under `tool.call`");
+    expect((await hover(pos(text, "agent.role == \"treasurer\"", 8)))!.contents.value).toContain("`agent.role`: string");
     expect(await hover({ line: 0, character: 3 })).toBeNull(); // a comment
   });
 
@@ -263,6 +264,29 @@ describe("acpc lsp", () => {
     await c.open(ruri, rtext);
     expect(await c.request<{ label: string }[]>("textDocument/completion", { textDocument: { uri: ruri }, position: pos(rtext, "allow pipe.recv \n", 16) }).then((r) => r.map((i) => i.label)))
       .toEqual(["findings", "drafts", "reviews"]);
+  });
+
+  it("outlines the policy: types, tools, pipes, consts and rules", async () => {
+    const symbols = await c.request<{ name: string; kind: number; detail: string }[]>("textDocument/documentSymbol", { textDocument: { uri: fileUri(FINANCE) } });
+    const names = symbols.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(["Currency", "Transfer", "transfer", "balance", "blocked", "clerk-transfer", "memo-injection"]));
+    expect(symbols.find((x) => x.name === "clerk-transfer")!.detail).toBe("allow tool transfer");
+  });
+
+  it("re-checks once typing pauses: quick changes publish only the last version", async () => {
+    const uri = fileUri(join(tmp, "quick.acp"));
+    const text = read(FINANCE);
+    await c.open(uri, text, 1);
+    await c.diagnosticsFor(uri, 1);
+    const line = pos(text, "on violation kill").line;
+    // Five keystrokes in a row, each well inside the debounce: `deny` typed over `kill`.
+    const edits = ["on violation d", "on violation de", "on violation den", "on violation deny", "on violation denyy"];
+    for (const [i, e] of edits.entries()) {
+      await c.rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: i + 2 }, contentChanges: [{ range: { start: { line, character: 2 }, end: { line, character: 200 } }, text: e }] });
+    }
+    const last = await c.diagnosticsFor(uri, edits.length + 1);
+    expect(last.map((d) => d.code)).toContain("E0110");
+    expect(c.diagnostics.get(uri)!.map((p) => p.version)).toEqual([1, edits.length + 1]);
   });
 
   it("formats exactly as `acpc fmt` does", async () => {
@@ -370,6 +394,15 @@ describe("acpc lsp on garbage", () => {
     expect(await exited).toBe(1);
     expect(c.stderr).toMatch(/unreadable message: .*JSON/);
     expect(c.stderr).toMatch(/cannot resynchronise; exiting/);
+    c.rpc.dispose();
+  });
+
+  it("exits 1 when stdin closes without a shutdown", async () => {
+    const c = new Client();
+    await c.initialize();
+    const exited = new Promise<number | null>((r) => c.child.once("exit", (code) => r(code)));
+    c.child.stdin.end();
+    expect(await exited).toBe(1);
     c.rpc.dispose();
   });
 

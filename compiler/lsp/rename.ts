@@ -2,6 +2,7 @@
 // (a name that is not an identifier, is a keyword, or is already taken).
 import { tokenMatcher } from "chevrotain";
 import type { Span } from "../../grammar/ast.js";
+import { parseDocument } from "../../grammar/index.js";
 import { lex } from "../../grammar/lexer.js";
 import * as L from "../../grammar/lexer.js";
 import type { Analysis } from "./analysis.js";
@@ -33,5 +34,10 @@ export function renameEdits(a: Analysis, offset: number, newName: string): { ok:
   if (symbol.kind === "type" && PRIMITIVES.has(newName)) return { ok: false, reason: `\`${newName}\` is a built-in type` };
   const clash = a.index!.symbols.find((s) => s.kind === symbol.kind && s.name === newName);
   if (clash) return { ok: false, reason: `a ${symbol.kind} named \`${newName}\` is already declared at line ${clash.def.line}` };
-  return { ok: true, spans: locationsOf(symbol) };
+  const spans = locationsOf(symbol);
+  // The last word is the parser's: a name the lexer takes but the grammar does not want there.
+  let renamed = a.text;
+  for (const s of [...spans].reverse()) renamed = renamed.slice(0, s.offset) + newName + renamed.slice(s.endOffset);
+  if (!parseDocument(renamed, a.file).policy) return { ok: false, reason: `the policy would not parse with \`${newName}\` there` };
+  return { ok: true, spans };
 }

@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import {
   CompletionItemKind, ProposedFeatures, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
-  type CompletionItem, type Connection, type InitializeResult, type Location, type TextEdit,
+  type CompletionItem, type Connection, type DocumentSymbol, type InitializeResult, type Location, type TextEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { format } from "../fmt.js";
@@ -12,6 +12,7 @@ import { analyze, type Analysis } from "./analysis.js";
 import { completeAt, type CompletionKind } from "./completion.js";
 import { rangeOf, toLspDiagnostics } from "./diagnostics.js";
 import { hoverAt } from "./hover.js";
+import { outline } from "./outline.js";
 import { renamableAt, renameEdits } from "./rename.js";
 import { caseFileRuleRefs } from "./case-files.js";
 import { locationsOf, occurrenceAt } from "./symbols.js";
@@ -92,6 +93,7 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
       completionProvider: { triggerCharacters: [".", " "] },
       documentFormattingProvider: true,
       renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
     },
     serverInfo: { name: "acpc lsp" },
   }));
@@ -163,9 +165,19 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
     return { changes: { [c.doc.uri]: r.spans.map((s) => ({ range: rangeOf(c.doc, s), newText: p.newName })) } };
   }));
 
+  connection.onDocumentSymbol((p) => guard("documentSymbol", [] as DocumentSymbol[], () => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? outline(analysisOf(doc), doc) : [];
+  }));
+
+  // LSP's exit codes: 0 after `shutdown`, 1 when the client went away without it (stdin closed).
+  let shutdown = false;
+  connection.onShutdown(() => { shutdown = true; });
+  reader.onClose(() => process.exit(shutdown ? 0 : 1));
+
   documents.listen(connection);
   return new Promise<number>((resolve) => {
-    connection.onExit(() => resolve(0));
+    connection.onExit(() => resolve(shutdown ? 0 : 1));
     connection.listen();
   });
 }

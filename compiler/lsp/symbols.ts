@@ -22,8 +22,8 @@ export interface PolicySymbol {
 
 export interface Occurrence { span: Span; symbol: PolicySymbol; isDef: boolean }
 
-/** A place whose hover says what a syscall target or `args` means there. */
-export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" }
+/** A place whose hover says what a syscall target, `args` or an `agent` field means there. */
+export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" | "agent"; field?: string }
 
 export interface SymbolIndex {
   symbols: PolicySymbol[];
@@ -221,6 +221,10 @@ class IndexBuilder {
         if (!BUILTIN_NAMES.has(e.name)) this.ref("const", e.name, e.span);
         return null;
       case "member": {
+        if (e.object.kind === "ident" && e.object.name === "agent" && !vars.has("agent")) {
+          this.spots.push({ span: e.span, target: this.target, kind: "agent", field: e.name });
+          return null;
+        }
         const rec = this.deref(walk(e.object));
         if (rec?.kind !== "record") return null;
         const f = rec.fields.find((x) => x.name === e.name);
