@@ -7,6 +7,9 @@ import { crc32, deflateRawSync } from "node:zlib";
 const DOS_TIME = 0, DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const UTF8_NAMES = 0x0800;
 
+const u16 = (n) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+
 /** @param {{ name: string, data: Buffer | string }[]} entries @returns {Buffer} */
 export function zip(entries) {
   const locals = [], centrals = [];
@@ -20,33 +23,22 @@ export function zip(entries) {
     const deflated = deflateRawSync(data, { level: 9 });
     const [method, body] = deflated.length < data.length ? [8, deflated] : [0, data];
     const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(UTF8_NAMES, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    // extra, comment, disk, internal attributes: 0
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // a regular file, rw-r--r--
-    central.writeUInt32LE(offset, 42);
+    // The fields a local header and its central directory entry share, from "version needed" on.
+    const shared = Buffer.alloc(26);
+    shared.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
+    shared.writeUInt16LE(UTF8_NAMES, 2);
+    shared.writeUInt16LE(method, 4);
+    shared.writeUInt16LE(DOS_TIME, 6);
+    shared.writeUInt16LE(DOS_DATE, 8);
+    shared.writeUInt32LE(crc, 10);
+    shared.writeUInt32LE(body.length, 14);
+    shared.writeUInt32LE(data.length, 18);
+    shared.writeUInt16LE(name.length, 22); // then the extra field's length: 0
+    const local = Buffer.concat([u32(0x04034b50), shared]);
+    const tail = Buffer.alloc(14); // comment length, disk, internal attributes: 0
+    tail.writeUInt32LE((0o100644 << 16) >>> 0, 6); // a regular file, rw-r--r--
+    tail.writeUInt32LE(offset, 10);
+    const central = Buffer.concat([u32(0x02014b50), u16((3 << 8) | 20) /* made by: Unix, 2.0 */, shared, tail]);
     locals.push(local, name, body);
     centrals.push(central, name);
     offset += local.length + name.length + body.length;
