@@ -406,6 +406,16 @@ describe("acpc lsp on garbage", () => {
     c.rpc.dispose();
   });
 
+  it("answers what it read from a file as stdin, then exits (0 after a shutdown)", () => {
+    const frame = (m: object) => { const body = JSON.stringify(m); return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`; };
+    const input = frame({ jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } })
+      + frame({ jsonrpc: "2.0", id: 2, method: "shutdown" });
+    const r = spawnSync(process.execPath, [BIN, "lsp", "--stdio", `--clientProcessId=${process.pid}`], { input, encoding: "utf8", timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"id":1,"result":{"capabilities"');
+    expect(r.stdout).toContain('"id":2,"result":null');
+  });
+
   it("refuses files on the command line (exit 2)", () => {
     const r = spawnSync(process.execPath, [BIN, "lsp", "x.acp"], { encoding: "utf8" });
     expect(r.status).toBe(2);

@@ -173,7 +173,11 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
   // LSP's exit codes: 0 after `shutdown`, 1 when the client went away without it (stdin closed).
   let shutdown = false;
   connection.onShutdown(() => { shutdown = true; });
-  reader.onClose(() => process.exit(shutdown ? 0 : 1));
+  // Messages already read are still answered (the connection queues them on the event loop).
+  const gone = () => setTimeout(() => process.exit(shutdown ? 0 : 1), 100);
+  reader.onClose(gone);
+  // A file or /dev/null as stdin ends without the reader seeing a close.
+  input.once("end", gone);
 
   documents.listen(connection);
   return new Promise<number>((resolve) => {
