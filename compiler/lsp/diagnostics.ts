@@ -1,6 +1,7 @@
 // Compiler diagnostics as LSP diagnostics: the same codes, messages and spans as `acpc check`;
-// its notes (a counterexample request, say) end the message, and a repeated declaration or rule
-// id points at the first one as a related location.
+// its notes (a counterexample request, say) end the message, and the places a diagnostic names
+// (the first declaration of a repeated name, the rule that shadows this one) are its related
+// locations.
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type DiagnosticRelatedInformation, type Range } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { Span } from "../../grammar/ast.js";
@@ -12,7 +13,7 @@ export function rangeOf(doc: TextDocument, span: Span): Range {
 }
 
 export function toLspDiagnostics(a: Analysis, doc: TextDocument): LspDiagnostic[] {
-  const out = a.diagnostics.map((d) => toLsp(a, doc, d));
+  const out = a.diagnostics.map((d) => toLsp(doc, d));
   if (a.internalError !== null) {
     out.push({
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
@@ -23,8 +24,8 @@ export function toLspDiagnostics(a: Analysis, doc: TextDocument): LspDiagnostic[
   return out;
 }
 
-function toLsp(a: Analysis, doc: TextDocument, d: Diagnostic): LspDiagnostic {
-  const related = relatedOf(a, doc, d);
+function toLsp(doc: TextDocument, d: Diagnostic): LspDiagnostic {
+  const related = relatedOf(doc, d);
   return {
     range: rangeOf(doc, d.span),
     severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
@@ -35,11 +36,6 @@ function toLsp(a: Analysis, doc: TextDocument, d: Diagnostic): LspDiagnostic {
   };
 }
 
-/** For E0201 (declared twice) and E0205 (rule id used twice): the first declaration. */
-function relatedOf(a: Analysis, doc: TextDocument, d: Diagnostic): DiagnosticRelatedInformation[] {
-  if ((d.code !== "E0201" && d.code !== "E0205") || !a.index) return [];
-  const dup = a.index.duplicates.find((x) => x.span.offset <= d.span.offset && d.span.offset < Math.max(x.span.endOffset, x.span.offset + 1));
-  if (!dup) return [];
-  const what = dup.first.kind === "rule" ? `rule id \`${dup.first.name}\`` : `${dup.first.kind} \`${dup.first.name}\``;
-  return [{ location: { uri: doc.uri, range: rangeOf(doc, dup.first.def) }, message: `${what} is first declared here` }];
+function relatedOf(doc: TextDocument, d: Diagnostic): DiagnosticRelatedInformation[] {
+  return (d.related ?? []).map((r) => ({ location: { uri: doc.uri, range: rangeOf(doc, r.span) }, message: r.message }));
 }

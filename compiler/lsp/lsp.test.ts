@@ -150,7 +150,7 @@ describe("acpc lsp", () => {
     expect(textAt(text, ds.find((d) => d.code === "E0303")!.range)).toContain("amout");
   });
 
-  it("points a repeated rule id and a repeated type at the first one (related locations)", async () => {
+  it("points a repeated rule id, a repeated type and a shadowed rule at the other place (related locations)", async () => {
     const uri = fileUri(join(tmp, "dup.acp"));
     const text = read(FINANCE).replace("@id(\"hard-ceiling\")", "@id(\"clerk-transfer\")").replace("tool balance(", "type Currency = \"JPY\"\n  tool balance(");
     await c.open(uri, text);
@@ -159,8 +159,24 @@ describe("acpc lsp", () => {
     const type = ds.find((d) => d.code === "E0201")!;
     expect(textAt(text, rule.range)).toBe("@id(\"clerk-transfer\")");
     expect(rule.relatedInformation![0]!.location.uri).toBe(uri);
-    expect(rule.relatedInformation![0]!.location.range.start).toEqual(pos(text, "\"clerk-transfer\""));
-    expect(type.relatedInformation![0]!.location.range).toEqual({ start: pos(text, "Currency"), end: pos(text, "Currency", 8) });
+    const suri = fileUri(join(tmp, "shadow.acp"));
+    const stext = read(FINANCE).replace("  // ---- rates", "  allow tool balance\n  allow tool balance when agent.role == \"x\"\n  // ---- rates");
+    await c.open(suri, stext);
+    const shadowed = (await c.diagnosticsFor(suri, 1)).find((d) => d.code === "W0101")!;
+    expect(shadowed.severity).toBe(2);
+    expect(textAt(stext, shadowed.range)).toBe("allow tool balance when agent.role == \"x\"");
+    expect(textAt(stext, shadowed.relatedInformation![0]!.location.range)).toBe("allow tool balance");
+    expect(rule.relatedInformation![0]!.location.range.start).toEqual(pos(text, "@id(\"clerk-transfer\")"));
+    expect(textAt(text, type.relatedInformation![0]!.location.range)).toBe(`type Currency = "USD" | "EUR" | "GBP"`);
+    // As `acpc check --json` gives them.
+    const file = join(tmp, "dup.acp");
+    writeFileSync(file, text);
+    const cli = checkJson(file) as unknown as { code: string; related: { line: number; col: number; endLine: number; endCol: number; message: string }[] }[];
+    for (const d of ds) {
+      const want = cli.find((x) => x.code === d.code)!.related;
+      expect(d.relatedInformation!.map((r) => ({ ...r.location.range, message: r.message })))
+        .toEqual(want.map((r) => ({ start: { line: r.line - 1, character: r.col - 1 }, end: { line: r.endLine - 1, character: r.endCol - 1 }, message: r.message })));
+    }
   });
 
   it("ends a message with the compiler's notes (an assertion's counterexample)", async () => {

@@ -27,8 +27,6 @@ export interface TargetSpot { span: Span; target: Target; kind: "target" | "args
 
 export interface SymbolIndex {
   symbols: PolicySymbol[];
-  /** Later declarations of a name already declared (E0201, E0205): each with the first one. */
-  duplicates: { span: Span; first: PolicySymbol }[];
   occurrences: Occurrence[];
   spots: TargetSpot[];
 }
@@ -69,7 +67,6 @@ const real = (s: Span, name: string) => name !== "" && Number.isFinite(s.offset)
 
 class IndexBuilder {
   private readonly symbols: PolicySymbol[] = [];
-  private readonly duplicates: SymbolIndex["duplicates"] = [];
   private readonly occurrences: Occurrence[] = [];
   private readonly spots: TargetSpot[] = [];
   private readonly byName = new Map<string, PolicySymbol>();
@@ -95,14 +92,15 @@ class IndexBuilder {
     for (const a of p.asserts) this.clause(a.target, a.when);
     for (const l of p.limits) this.clause(l.target, null);
     this.occurrences.sort((a, b) => a.span.offset - b.span.offset);
-    return { symbols: this.symbols, duplicates: this.duplicates, occurrences: this.occurrences, spots: this.spots };
+    return { symbols: this.symbols, occurrences: this.occurrences, spots: this.spots };
   }
 
   private declare(kind: SymbolKind, name: string, def: Span | null, decl: Span, extra: Partial<PolicySymbol> = {}): PolicySymbol | null {
     if (!def || !real(def, name)) return null;
     const key = `${kind}:${name}`;
     const first = this.byName.get(key);
-    if (first) { this.duplicates.push({ span: decl, first }); return null; }
+    // A name declared twice is the checker's error (E0201, E0205); uses go to the first.
+    if (first) return null;
     const s: PolicySymbol = { kind, name, def, decl, refs: [], ...extra };
     this.byName.set(key, s);
     this.symbols.push(s);
