@@ -46,3 +46,31 @@ describe("language features on broken text", () => {
     ), { numRuns: RUNS });
   });
 });
+
+describe("the symbol index of the packs", () => {
+  it("sends every use to a declaration of the same name, and finds every declared tool, pipe and type used", () => {
+    for (const text of packs) {
+      const a = analyze(text, "pack.acp");
+      const slice = (s: { offset: number; endOffset: number }) => text.slice(s.offset, s.endOffset);
+      for (const s of a.index!.symbols) {
+        if (s.kind === "rule") continue;
+        expect(slice(s.def)).toBe(s.name);
+        for (const r of s.refs) expect(slice(r)).toBe(s.name);
+      }
+      for (const t of a.ast!.rules.map((r) => r.target)) {
+        if ((t.kind === "tool" && t.name !== "*") || t.kind === "pipe") {
+          const s = a.index!.symbols.find((x) => x.kind === (t.kind === "tool" ? "tool" : "pipe") && x.name === t.name)!;
+          expect(s.refs.some((r) => r.endOffset === t.span.endOffset)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("reads CRLF text at the same places as LF text", () => {
+    const lf = packs[0]!, crlf = lf.replace(/\n/g, "\r\n");
+    const a = analyze(lf, "lf.acp"), b = analyze(crlf, "crlf.acp");
+    const lines = (text: string, offsets: number[]) => offsets.map((o) => text.slice(0, o).split(/\r?\n/).length);
+    expect(lines(crlf, b.index!.occurrences.map((o) => o.span.offset))).toEqual(lines(lf, a.index!.occurrences.map((o) => o.span.offset)));
+    expect(b.diagnostics).toEqual([]);
+  });
+});
