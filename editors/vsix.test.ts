@@ -75,6 +75,21 @@ describe("npm run vsix", () => {
     } finally { Module._load = load; }
   });
 
+  it("starts `acpc lsp --stdio` through the packed client, and stops it with exit 0 (a stand-in for VS Code's API)", () => {
+    const file = join(dir, "started.cjs");
+    writeFileSync(file, entry("extension/extension.js"));
+    const run = (...server: string[]) => JSON.parse(execFileSync(process.execPath, [join(ROOT, "editors/testdata/run-extension.cjs"), file, ...server], { encoding: "utf8", timeout: 30_000 })) as
+      { argv: string[]; runningAfterActivate: boolean; exitCode: number | string; logs: string[]; error?: string };
+    const ok = run(process.execPath, join(ROOT, "bin/acpc.js"));
+    expect(ok.error).toBeUndefined();
+    expect(ok.argv).toEqual([process.execPath, join(ROOT, "bin/acpc.js"), "lsp", "--stdio"]);
+    expect(ok.runningAfterActivate).toBe(true); // activate() awaited the initialize handshake
+    expect(ok.exitCode).toBe(0); // deactivate(): shutdown, then exit
+    const missing = run(join(dir, "no-such-acpc"));
+    expect(missing.exitCode).toBe("ENOENT");
+    expect(missing.logs.join("\n")).toMatch(/ACP: could not start .*set acp\.server\.command/);
+  });
+
   it("gives the same bytes for the same sources", () => {
     const again = join(dir, "again.vsix");
     execFileSync(process.execPath, [join(ROOT, "scripts/vsix.mjs"), "-o", again], { cwd: ROOT });

@@ -37,7 +37,8 @@ async function activate(context) {
 }
 
 async function deactivate() {
-  if (client) await client.stop();
+  // A server that never started (no acpc found) has nothing to stop.
+  if (client && client.isRunning()) await client.stop();
 }
 
 module.exports = { activate, deactivate };
