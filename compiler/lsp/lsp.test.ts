@@ -248,6 +248,27 @@ describe("acpc lsp", () => {
     expect(field.length).toBe(1 + (ft.match(/args\.amount/g) ?? []).length);
   });
 
+  it("leads from a rule id in a case file to its rule: hover, definition, references", async () => {
+    const cases = join(POLICIES, "finance/finance.cases.json");
+    const text = read(cases), uri = fileUri(cases);
+    await c.rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "json", version: 1, text } });
+    const p = { textDocument: { uri }, position: pos(text, "\"rule\":\"clerk-transfer\"", 9) };
+    const def = await c.request<Location>("textDocument/definition", p);
+    expect(def.uri).toBe(fileUri(FINANCE));
+    expect(textAt(read(FINANCE), def.range)).toBe("\"clerk-transfer\"");
+    const hover = await c.request<{ contents: { value: string }; range: Range }>("textDocument/hover", p);
+    expect(hover.contents.value).toContain("rule `clerk-transfer`: **allow**");
+    expect(textAt(text, hover.range)).toBe("clerk-transfer");
+    const refs = await c.request<Location[]>("textDocument/references", { ...p, context: { includeDeclaration: true } });
+    expect(refs[0]).toEqual(def);
+    expect(refs.length).toBe(1 + (text.match(/"rule":\s*"clerk-transfer"/g) ?? []).length);
+    // A case file gets no diagnostics, formatting or outline of its own.
+    expect(await c.request("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })).toEqual([]);
+    expect(await c.request("textDocument/documentSymbol", { textDocument: { uri } })).toEqual([]);
+    expect(await c.request("textDocument/hover", { textDocument: { uri }, position: { line: 1, character: 4 } })).toBeNull();
+    expect(c.diagnostics.get(uri)).toBeUndefined();
+  });
+
   it("completes syscalls, declared tools, pipes and type fields, in half-typed text too", async () => {
     const uri = fileUri(join(tmp, "typing.acp"));
     const base = read(FINANCE);

@@ -1,7 +1,8 @@
 // `acpc lsp`: the language server over stdio. Each open document is analysed lazily (a request
 // sees the text as it is now) and its diagnostics are published shortly after typing stops.
 // Every handler is guarded: a bug or a hostile text gives an empty answer, never a dead server.
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CompletionItemKind, ProposedFeatures, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
   type CompletionItem, type Connection, type DocumentSymbol, type InitializeResult, type Location, type TextEdit,
@@ -14,7 +15,7 @@ import { rangeOf, toLspDiagnostics } from "./diagnostics.js";
 import { hoverAt } from "./hover.js";
 import { outline } from "./outline.js";
 import { renamableAt, renameEdits } from "./rename.js";
-import { caseFileRuleRefs } from "./case-files.js";
+import { caseFileRuleRefs, isCaseFile, policyOfCaseFile, ruleIdAt } from "./case-files.js";
 import { locationsOf, occurrenceAt } from "./symbols.js";
 
 /** Quiet time after the last change before a document's diagnostics are recomputed. */
@@ -30,6 +31,9 @@ const KINDS: Record<CompletionKind, CompletionItemKind> = {
 function fileOf(uri: string): string {
   try { return uri.startsWith("file:") ? fileURLToPath(uri) : uri; } catch { return uri; }
 }
+
+/** A policy, as opposed to a case file the client also sends (for rule ids). */
+const isPolicy = (doc: TextDocument) => !isCaseFile(doc.uri) && (doc.languageId === "acp" || doc.uri.endsWith(".acp"));
 
 export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
   // stdout carries the protocol: anything printed by accident goes to stderr instead.
@@ -67,7 +71,7 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
 
   const publish = (uri: string) => {
     const doc = documents.get(uri);
-    if (!doc) return;
+    if (!doc || !isPolicy(doc)) return;
     guard("check", undefined, () => {
       const diagnostics = toLspDiagnostics(analysisOf(doc), doc);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
@@ -78,10 +82,29 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
     timers.set(uri, setTimeout(() => { timers.delete(uri); publish(uri); }, delay));
   };
 
-  /** The document and offset a position request is about, or null for a document not open. */
+  /** The policy document and offset a position request is about, or null for a document not open. */
   const at = (uri: string, position: { line: number; character: number }) => {
     const doc = documents.get(uri);
-    return doc ? { doc, a: analysisOf(doc), offset: doc.offsetAt(position) } : null;
+    return doc && isPolicy(doc) ? { doc, a: analysisOf(doc), offset: doc.offsetAt(position) } : null;
+  };
+
+  /** In a case file: the rule whose id is under the cursor, in the policy the file tests (open or on disk). */
+  const caseRule = (uri: string, position: { line: number; character: number }) => {
+    const doc = documents.get(uri);
+    if (!doc || !isCaseFile(fileOf(uri))) return null;
+    const hit = ruleIdAt(doc.getText(), doc.offsetAt(position));
+    const policyPath = policyOfCaseFile(fileOf(uri), doc.getText());
+    if (!hit || !policyPath) return null;
+    const policyUri = pathToFileURL(policyPath).href;
+    const open = documents.get(policyUri);
+    let policyDoc: TextDocument;
+    try { policyDoc = open ?? TextDocument.create(policyUri, "acp", 0, readFileSync(policyPath, "utf8")); } catch { return null; }
+    // A policy not open is read afresh each time: the cache follows open documents' versions only.
+    const a = open ? analysisOf(open) : analyze(policyDoc.getText(), policyPath);
+    const symbol = a.index?.symbols.find((s) => s.kind === "rule" && s.name === hit.id);
+    if (!symbol) return null;
+    const range = { start: doc.positionAt(hit.offset + 1), end: doc.positionAt(hit.offset + hit.length - 1) };
+    return { range, policyPath, policyDoc, a, symbol, def: { uri: policyUri, range: rangeOf(policyDoc, symbol.def) } };
   };
 
   connection.onInitialize((): InitializeResult => ({
@@ -108,18 +131,25 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
   });
 
   connection.onHover((p) => guard("hover", null, () => {
+    const r = caseRule(p.textDocument.uri, p.position);
+    const rh = r && hoverAt(r.a, r.symbol.def.offset);
+    if (rh) return { contents: { kind: "markdown", value: rh.markdown }, range: r.range };
     const c = at(p.textDocument.uri, p.position);
     const h = c && hoverAt(c.a, c.offset);
     return h ? { contents: { kind: "markdown", value: h.markdown }, range: rangeOf(c.doc, h.span) } : null;
   }));
 
   connection.onDefinition((p) => guard("definition", null, () => {
+    const r = caseRule(p.textDocument.uri, p.position);
+    if (r) return r.def;
     const c = at(p.textDocument.uri, p.position);
     const occ = c && c.a.index && occurrenceAt(c.a.index, c.offset);
     return occ ? { uri: c.doc.uri, range: rangeOf(c.doc, occ.symbol.def) } : null;
   }));
 
   connection.onReferences((p) => guard("references", [] as Location[], () => {
+    const r = caseRule(p.textDocument.uri, p.position);
+    if (r) return [...(p.context.includeDeclaration ? [r.def] : []), ...caseFileRuleRefs(r.policyPath, r.symbol.name)];
     const c = at(p.textDocument.uri, p.position);
     const occ = c && c.a.index && occurrenceAt(c.a.index, c.offset);
     if (!c || !occ) return [];
@@ -142,7 +172,7 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
 
   connection.onDocumentFormatting((p) => guard("formatting", [] as TextEdit[], () => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc) return [];
+    if (!doc || !isPolicy(doc)) return [];
     // The very code `acpc fmt` runs; a text with errors is left as it is.
     const r = format(doc.getText(), fileOf(doc.uri));
     if (r.output === null || r.output === doc.getText()) return [];
@@ -167,7 +197,7 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
 
   connection.onDocumentSymbol((p) => guard("documentSymbol", [] as DocumentSymbol[], () => {
     const doc = documents.get(p.textDocument.uri);
-    return doc ? outline(analysisOf(doc), doc) : [];
+    return doc && isPolicy(doc) ? outline(analysisOf(doc), doc) : [];
   }));
 
   // LSP's exit codes: 0 after `shutdown`, 1 when the client went away without it (stdin closed).

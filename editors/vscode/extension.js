@@ -26,7 +26,8 @@ async function activate(context) {
   // stdio: the client adds `--stdio`, which `acpc lsp` accepts.
   const server = { command, args, transport: TransportKind.stdio, options: { shell: process.platform === "win32" } };
   client = new LanguageClient("acp", "ACP policies", { run: server, debug: server }, {
-    documentSelector: [{ language: "acp" }],
+    // Case files too: a rule id there leads to its rule (hover, definition, references).
+    documentSelector: [{ language: "acp" }, { language: "json", pattern: "**/*.cases.json" }],
   });
   context.subscriptions.push(client);
   try {
