@@ -22,6 +22,9 @@ const TARGETS: { label: string; detail: string }[] = [
   { label: "*", detail: "every syscall" },
 ];
 
+const VIOLATION: Record<string, string> = {
+  kill: "end the agent when no rule matches (the default)", deny: "fail the syscall with EPERM", stop: "hold the agent for an operator",
+};
 const LENGTH: Completion = { label: "length", kind: "field", detail: "number: length of a string or list" };
 const ITEM_KEYWORDS = ["allow", "deny", "kill", "stop", "audit", "type", "tool", "const", "pipe", "limit", "assert never", "version", "on violation", "@id"];
 const EXPR_WORDS = ["args", "agent", "target", "not", "and", "or", "in", "any", "all", "ip", "true", "false"];
@@ -41,6 +44,8 @@ export function completeAt(a: Analysis, offset: number): Completions {
   const items = (list: Completion[]): Completions => ({ items: list, from });
   const ast = a.ast;
 
+  if (/\bon\s+violation\s+$/.test(before)) return items(["kill", "deny", "stop"].map((e) => ({ label: e, kind: "keyword", detail: VIOLATION[e] })));
+  if (/\bper\s+$/.test(before)) return items(["30s", "1m", "1h", "1d"].map((d) => ({ label: d, kind: "keyword", detail: "a window: a whole number and s, m, h or d" })));
   if (/\bagent\.$/.test(before)) return items(AGENT_READS.map((f) => ({ label: f, kind: "field", detail: f === "labels" ? "map of string (agent.labels[\"team\"])" : "string" })));
   const argsPath = /\bargs((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.$/.exec(before);
   if (argsPath) {

@@ -290,6 +290,7 @@ describe("acpc lsp", () => {
     expect(await labels(await change("  deny net.fetch \"https://x.example/**\" when args."))).toEqual(["method", "host", "port", "path", "size"]);
     expect(await labels(await change("  allow tool balance when agent."))).toEqual(["id", "name", "role", "tenant", "labels"]);
     expect(await labels(await change("  allow fs."))).toEqual(["read", "write", "list", "delete"]);
+    expect(await labels(await change("  limit tool transfer 5 per "))).toEqual(["30s", "1m", "1h", "1d"]);
     expect(await labels(await change("  allow tool transfer when args.memo."))).toEqual(expect.arrayContaining(["startsWith", "lower", "matches", "length"]));
     expect(await labels(await change("  allow tool transfer when args.amount <= "))).toEqual(expect.arrayContaining(["args", "clerkLimit", "blocked"]));
     // The half-typed text still has diagnostics, not a dead server.
