@@ -11,7 +11,12 @@ export interface Diagnostic {
   span: Span;
   /** Extra lines shown under the frame ("note: ..."), e.g. a counterexample request. */
   notes?: string[];
+  /** Other places the message names: the first declaration of a name declared twice, the rule that
+   *  shadows this one. Editors show them as related locations; the text frame does not. */
+  related?: Related[];
 }
+
+export interface Related { span: Span; message: string }
 
 /** Every code the compiler can report. Codes are stable: tests and users match on them. */
 export const CODES = {
@@ -79,6 +84,16 @@ export function diag(code: Code, message: string, span: Span, notes?: string[]):
     span,
     ...(notes && notes.length ? { notes } : {}),
   };
+}
+
+/** The diagnostic with places it names added. */
+export function withRelated(d: Diagnostic, ...related: Related[]): Diagnostic {
+  return { ...d, related: [...(d.related ?? []), ...related] };
+}
+
+/** A name or id used twice: the diagnostic points back at its first use. */
+export function firstHere(d: Diagnostic, first: Span): Diagnostic {
+  return withRelated(d, { span: first, message: "first declared here" });
 }
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {

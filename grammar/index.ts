@@ -26,6 +26,8 @@ export interface ParsedDocument extends ParseResult {
   comments: IToken[];
   /** The items of the first policy, in source order. */
   items: ItemRange[];
+  /** The first policy as converted even from a recovered parse: for editors, never to be compiled. */
+  ast: Policy | null;
 }
 
 export function parse(source: string, file: string): ParseResult {
@@ -38,7 +40,7 @@ export function parseDocument(source: string, file: string): ParsedDocument {
   // The parser, the checker and the code generator recurse on nesting: past a bound, say so with a
   // location instead of running out of stack (an internal error, exit 70).
   const deep = tooDeep(lexed.tokens, file);
-  if (deep) return { policy: null, diagnostics: [...lexed.diagnostics, deep].sort(compareDiagnostics), tokens: lexed.tokens, comments: lexed.comments, items: [] };
+  if (deep) return { policy: null, diagnostics: [...lexed.diagnostics, deep].sort(compareDiagnostics), tokens: lexed.tokens, comments: lexed.comments, items: [], ast: null };
   parser.load(lexed.tokens);
   const cst = parser.file();
   const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(source, file, lexed.diagnostics)];
@@ -64,7 +66,7 @@ export function parseDocument(source: string, file: string): ParsedDocument {
   }
   diagnostics.sort(compareDiagnostics);
   const failed = syntaxFailed || hasErrors(diagnostics);
-  return { policy: failed ? null : policy, diagnostics, tokens: lexed.tokens, comments: lexed.comments, items };
+  return { policy: failed ? null : policy, diagnostics, tokens: lexed.tokens, comments: lexed.comments, items, ast: policy };
 }
 
 // ---------- syntax errors ----------

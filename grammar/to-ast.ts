@@ -6,7 +6,7 @@ import type {
   AssertDecl, ConstDecl, Effect, Expr, FieldDecl, FsOp, LimitDecl, PipeDecl, Policy, Rule, Span, Target,
   ToolDecl, TypeDecl, TypeExpr, ViolationEffect,
 } from "./ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, withRelated, type Diagnostic } from "./diagnostics.js";
 import { DURATION_UNITS, Duration, joinSpans, stringValue, tokenSpan } from "./lexer.js";
 
 const DEFAULT_CAPACITY = 16;
@@ -80,7 +80,7 @@ class Converter {
       const first = settings.get(kw.image);
       if (first) {
         const what = kw.image === "on" ? "on violation" : kw.image;
-        this.diagnostics.push(diag("E0210", `repeated policy setting: "${what}" is already set on line ${first.startLine}`, this.span(kw)));
+        this.diagnostics.push(withRelated(diag("E0210", `repeated policy setting: "${what}" is already set on line ${first.startLine}`, this.span(kw)), { span: this.span(first), message: `"${what}" is first set here` }));
         return false;
       }
       settings.set(kw.image, kw);

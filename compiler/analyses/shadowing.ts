@@ -1,7 +1,7 @@
 // Warns about rules that can never be the reported rule: an unconditional rule on the same
 // target (or on every target) with higher precedence, or with equal effect earlier in the source,
 // always wins first. Also flags exact duplicates.
-import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
+import { diag, withRelated, type Diagnostic } from "../../grammar/diagnostics.js";
 import { EFFECT_RANK, type CheckedPolicy, type CheckedRule } from "../ir.js";
 
 const rank = (r: CheckedRule) => (r.effect === "audit" ? -1 : EFFECT_RANK[r.effect]);
@@ -49,10 +49,10 @@ export function shadowing(cp: CheckedPolicy): Diagnostic[] {
   for (const r of cp.rules) {
     if (r.effect === "audit") continue;
     const dup = firstOf.get(`${r.effect}\0${r.targetText}\0${condText(r)}`);
-    if (dup && dup.index < r.index) { out.push(diag("W0103", `this rule repeats the rule \`${dup.id}\` at line ${dup.span.line}`, r.span)); continue; }
+    if (dup && dup.index < r.index) { out.push(withRelated(diag("W0103", `this rule repeats the rule \`${dup.id}\` at line ${dup.span.line}`, r.span), { span: dup.span, message: `the rule \`${dup.id}\`` })); continue; }
     const found = [winners.before("any", r), r.target.kind === "tool" ? winners.before("tool *", r) : undefined, winners.before("target:" + r.targetText, r)];
     const w = found.reduce<CheckedRule | undefined>((a, b) => (b && (!a || b.index < a.index) ? b : a), undefined);
-    if (w) out.push(diag("W0101", `this rule never decides: \`${w.effect} ${w.targetText}\` (${w.id}, line ${w.span.line}) always takes precedence`, r.span));
+    if (w) out.push(withRelated(diag("W0101", `this rule never decides: \`${w.effect} ${w.targetText}\` (${w.id}, line ${w.span.line}) always takes precedence`, r.span), { span: w.span, message: `the rule \`${w.id}\`, which takes precedence` }));
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { checkPattern } from "../../stdlib/patterns.js";
 import { canonicalizeUrl, canonicalUrlTarget } from "../../stdlib/abi/canonical-url.js";
 import { isCanonicalPath } from "../../stdlib/abi/canonical-path.js";
-import { diag, hasErrors, type Diagnostic } from "../../grammar/diagnostics.js";
+import { diag, firstHere, hasErrors, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { CheckedPolicy, CheckedRule, TargetSel, Ty, Value } from "../ir.js";
 import { ExprChecker } from "./expr.js";
 import { TypeResolver } from "./types.js";
@@ -40,14 +40,14 @@ export function check(policy: Policy, source: string, file: string): CheckResult
   const tools: CheckedPolicy["tools"] = [];
   const names: Declared = { tools: new Map(), pipes: new Map(), toolNames: new Set(policy.tools.map((x) => x.name)), pipeNames: new Set(policy.pipes.map((x) => x.name)) };
   for (const t of policy.tools) {
-    if (names.tools.has(t.name)) { out.push(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span)); continue; }
+    if (names.tools.has(t.name)) { out.push(firstHere(diag("E0201", `tool \`${t.name}\` is declared twice`, t.span), policy.tools.find((x) => x.name === t.name)!.span)); continue; }
     const param = types.resolve(t.param);
     if (param && tooDeepType(param, t.span, out)) continue;
     if (param) { names.tools.set(t.name, tools.length); tools.push({ name: t.name, param }); }
   }
   const pipes: CheckedPolicy["pipes"] = [];
   for (const p of policy.pipes) {
-    if (names.pipes.has(p.name)) { out.push(diag("E0201", `pipe \`${p.name}\` is declared twice`, p.span)); continue; }
+    if (names.pipes.has(p.name)) { out.push(firstHere(diag("E0201", `pipe \`${p.name}\` is declared twice`, p.span), policy.pipes.find((x) => x.name === p.name)!.span)); continue; }
     if (!Number.isInteger(p.capacity) || p.capacity < 1 || p.capacity > 1_000_000) {
       out.push(diag("E0501", `pipe capacity must be a whole number from 1 to 1000000, not ${p.capacity}`, p.span));
       continue;
@@ -67,7 +67,7 @@ export function check(policy: Policy, source: string, file: string): CheckResult
   policy.rules.forEach((r, index) => {
     const id = r.id ?? `${policy.name}:${r.span.line}`;
     const prev = ids.get(id);
-    if (prev) out.push(diag("E0205", `rule id \`${id}\` is already used by the rule at line ${prev.line}`, r.idSpan ?? r.span));
+    if (prev) out.push(firstHere(diag("E0205", `rule id \`${id}\` is already used by the rule at line ${prev.line}`, r.idSpan ?? r.span), prev));
     else ids.set(id, r.idSpan ?? r.span);
     const sel = selOf(r.target);
     const targetText = source.slice(r.target.span.offset, r.target.span.endOffset);
@@ -104,7 +104,11 @@ export function check(policy: Policy, source: string, file: string): CheckResult
 function resolveConsts(decls: readonly ConstDecl[], out: Diagnostic[]): Map<string, { ty: Ty; value: Value }> {
   const byName = new Map<string, ConstDecl>();
   for (const c of decls) {
-    if (byName.has(c.name) || ["agent", "args", "target"].includes(c.name)) out.push(diag("E0201", `const \`${c.name}\` is declared twice or shadows a built-in name`, c.span));
+    const first = byName.get(c.name);
+    if (first || ["agent", "args", "target"].includes(c.name)) {
+      const d = diag("E0201", `const \`${c.name}\` is declared twice or shadows a built-in name`, c.span);
+      out.push(first ? firstHere(d, first.span) : d);
+    }
     else byName.set(c.name, c);
   }
   const done = new Map<string, { ty: Ty; value: Value }>();

@@ -2,7 +2,7 @@
 // unions turned into enums, recursion and malformed bounds reported.
 import type { TypeDecl, TypeExpr } from "../../grammar/ast.js";
 import type { TypeDesc } from "../../stdlib/abi/types.js";
-import { diag, type Diagnostic } from "../../grammar/diagnostics.js";
+import { diag, firstHere, type Diagnostic } from "../../grammar/diagnostics.js";
 
 export class TypeResolver {
   private readonly decls = new Map<string, TypeDecl>();
@@ -11,7 +11,7 @@ export class TypeResolver {
 
   constructor(decls: readonly TypeDecl[], private readonly out: Diagnostic[]) {
     for (const d of decls) {
-      if (this.decls.has(d.name)) out.push(diag("E0201", `type \`${d.name}\` is declared twice`, d.span));
+      if (this.decls.has(d.name)) out.push(firstHere(diag("E0201", `type \`${d.name}\` is declared twice`, d.span), this.decls.get(d.name)!.span));
       else this.decls.set(d.name, d);
     }
   }

@@ -10,6 +10,7 @@ import { ctlVerb } from "./verbs/ctl.js";
 import { keygenVerb } from "./verbs/keygen.js";
 import { serveVerb } from "./verbs/serve.js";
 import { mcpVerb } from "./verbs/mcp.js";
+import { lspVerb } from "./verbs/lsp.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
@@ -39,6 +40,7 @@ verbs:
                                    the MCP gateway: every tools/call and resources/read decided by the
                                    policy before it reaches the MCP server SERVER… starts
   mcp schema -- SERVER…            .acp tool declarations from an MCP server's tools, to start a policy from
+  lsp [--stdio]                    the language server for editors (LSP over stdin/stdout; see docs/editor.md)
   demo [--control PATH] [--review operator]   the demo of npm start (see the README)
 
 every verb takes --json. Exit codes: 0 ok, 1 failures found, 2 usage or compile errors.`;
@@ -53,6 +55,7 @@ type Verb = (argv: string[], io: Io) => number | Promise<number>;
 const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fmt: fmtVerb, test: testVerb, eval: evalVerb, inspect: inspectVerb, audit: auditVerb, run: runVerb, ctl: ctlVerb, keygen: keygenVerb, demo: demoVerb };
 VERBS.serve = serveVerb;
 VERBS.mcp = mcpVerb;
+VERBS.lsp = lspVerb;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

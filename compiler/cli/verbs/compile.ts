@@ -5,7 +5,11 @@ import { compile } from "../../compile.js";
 import { hasErrors, renderDiagnostic, type Diagnostic } from "../../../grammar/diagnostics.js";
 import { EXIT, UsageError, checkFlags, parseArgs, policyFiles, readText, type Io } from "../io.js";
 
-const jsonDiag = (d: Diagnostic) => ({ code: d.code, severity: d.severity, message: d.message, file: d.span.file, line: d.span.line, col: d.span.col, endLine: d.span.endLine, endCol: d.span.endCol, notes: d.notes ?? [] });
+const jsonSpan = (s: Diagnostic["span"]) => ({ file: s.file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol });
+const jsonDiag = (d: Diagnostic) => ({
+  code: d.code, severity: d.severity, message: d.message, ...jsonSpan(d.span), notes: d.notes ?? [],
+  related: (d.related ?? []).map((r) => ({ message: r.message, ...jsonSpan(r.span) })),
+});
 
 function report(io: Io, ds: Diagnostic[], source: string): void {
   for (const d of ds) io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
