@@ -8,6 +8,7 @@ import { testVerb } from "./verbs/test.js";
 import { runVerb } from "./verbs/run.js";
 import { ctlVerb } from "./verbs/ctl.js";
 import { keygenVerb } from "./verbs/keygen.js";
+import { buildVerb } from "./verbs/build.js";
 import { serveVerb } from "./verbs/serve.js";
 import { mcpVerb } from "./verbs/mcp.js";
 import { lspVerb } from "./verbs/lsp.js";
@@ -30,7 +31,9 @@ verbs:
                                    --live for a log still written, --consistency HEAD), prove a record
                                    or the log's growth, print it (--agent ID), or re-decide it under
                                    --policy <p.acp|p.wasm>
-  keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals
+  keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals and bundles
+  build <p.acp> -o <p.bundle> [--sign-key key.pem]
+                                   one file with the module, its manifest and provenance, signed with the key
   ctl list|approve|reject|signal   operator controls: agents, their states and pending reviews, from a
                                    running kernel (--socket PATH) or a recorded log (--log FILE)
   serve <p.acp|p.wasm> [--listen HOST:PORT] [--record flight.log] [--max-body BYTES]
@@ -56,6 +59,7 @@ const VERBS: Record<string, Verb> = { compile: compileVerb, check: checkVerb, fm
 VERBS.serve = serveVerb;
 VERBS.mcp = mcpVerb;
 VERBS.lsp = lspVerb;
+VERBS.build = buildVerb;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

@@ -1,5 +1,5 @@
 // A policy named on the command line, loaded for a long-running verb (`serve`, `mcp`): `.acp`
-// source, compiled here, or a precompiled module beside its manifest. A failure is a value with the
+// source, compiled here, a precompiled module beside its manifest, or a bundle (`acpc build`). A failure is a value with the
 // diagnostics to print, so a reload can report it and keep the policy it has.
 import { existsSync, readFileSync } from "node:fs";
 import { compile } from "../compile.js";
@@ -22,15 +22,23 @@ export interface LoadOptions {
   color?: boolean;
   /** Compiles `.acp` source (default: here, on this thread). */
   compile?: (source: string, filename: string) => Compiled | Promise<Compiled>;
+  /** Public keys (PEM): only a bundle signed by one of them is loaded (`--trust`). */
+  trustedKeys?: string[];
 }
 
 export async function loadPolicyFile(path: string, opts: LoadOptions = {}): Promise<PolicyFile> {
   const files = policyFilesOf(path, opts.manifest);
+  const trust = { trustedKeys: opts.trustedKeys };
   try {
+    if (path.endsWith(".bundle")) {
+      if (!existsSync(path)) return { ok: false, message: `${path}: no such file`, diagnostics: [], files };
+      const policy = await loadPolicy(new Uint8Array(readFileSync(path)), undefined, trust);
+      return { ok: true, policy, digest: policy.manifest.sourceSha256, files };
+    }
     if (path.endsWith(".wasm")) {
       const mPath = files[1]!;
       if (!existsSync(mPath)) return { ok: false, message: `no manifest beside the module (looked for ${mPath}); pass --manifest`, diagnostics: [], files };
-      const policy = await loadPolicy(new Uint8Array(readFileSync(path)), readText(mPath));
+      const policy = await loadPolicy(new Uint8Array(readFileSync(path)), readText(mPath), trust);
       return { ok: true, policy, digest: policy.manifest.sourceSha256, files };
     }
     const source = readText(path);
@@ -39,7 +47,7 @@ export async function loadPolicyFile(path: string, opts: LoadOptions = {}): Prom
       const errors = r.diagnostics.filter((d) => d.severity === "error");
       return { ok: false, message: errors.map((d) => renderDiagnostic(d, source, { color: opts.color ?? false })).join("\n\n"), diagnostics: r.diagnostics, files };
     }
-    const policy = await loadPolicy(r.wasm, r.manifest);
+    const policy = await loadPolicy(r.wasm, r.manifest, trust);
     return { ok: true, policy, digest: policy.manifest.sourceSha256, files };
   } catch (e) {
     if (e instanceof PolicyLoadError || e instanceof UsageError) return { ok: false, message: `${path}: ${e.message}`, diagnostics: [], files };

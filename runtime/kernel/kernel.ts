@@ -140,7 +140,7 @@ export class KernelCore {
   readonly pipes: PipeTable;
   private readonly limits: IsolateLimits;
   private readonly scheduler: Scheduler;
-  private readonly rateLimits: RateLimits;
+  private rateLimits: RateLimits;
   /** Records that could not be written after the fact (effects fail closed on their own): the
    * first RECORDER_ERRORS_KEPT of them, so a failed recorder under busy agents cannot grow it. */
   readonly recorderErrors: unknown[] = [];
@@ -278,6 +278,17 @@ export class KernelCore {
   }
 
   get policy(): Policy { return this.opts.policy; }
+
+  /**
+   * Decides every syscall from now on with `next` (between two syscalls: nothing is decided by a
+   * mix); running agents keep running. Its declared rate limits start afresh. The caller has
+   * checked that it keeps the policy's name and pipes, and recorded it.
+   */
+  swapPolicy(next: Policy): void {
+    (this.opts as { policy: Policy }).policy = next;
+    this.rateLimits = new RateLimits(next.manifest);
+    if (this.shared) { this.shared.policy = next; this.shared.limits = this.rateLimits; }
+  }
 
   async spawn(o: SpawnOptions): Promise<Agent> {
     return this.spawnAs(o, false);

@@ -4,7 +4,9 @@ import { RequestEncoder } from "../../stdlib/abi/encode.js";
 import { parseManifest } from "../../stdlib/abi/manifest-schema.js";
 import { EFFECT_BY_RANK, type Decision, type Manifest } from "../../stdlib/abi/types.js";
 
-export type PolicyLoadCode = "E1001" | "E1002" | "E1003" | "E1004" | "E1005";
+/** E1001–E1005: the module and its manifest; E1010–E1013: a bundle (see stdlib/abi/bundle.ts);
+ * E1014: a reload that would change what a running kernel cannot change. */
+export type PolicyLoadCode = "E1001" | "E1002" | "E1003" | "E1004" | "E1005" | "E1010" | "E1011" | "E1012" | "E1013" | "E1014";
 
 export class PolicyLoadError extends Error {
   constructor(readonly code: PolicyLoadCode, message: string) {
@@ -13,8 +15,28 @@ export class PolicyLoadError extends Error {
   }
 }
 
+/** Where a policy loaded from a bundle came from. */
+export interface PolicyProvenance {
+  /** The key that signed the bundle, when it was signed by a key the loader trusted; else null. */
+  signedBy: string | null;
+  /** The key id the bundle names (signed, whether or not that key was given to check it), or null. */
+  kid: string | null;
+  sourceSha256: string;
+  compiler: string;
+}
+
+export interface LoadOptions {
+  /** Public keys (PEM or KeyObject): only a bundle signed by one of them is loaded. Given, a bare
+   * module and manifest are refused too (E1011): they carry no signature. */
+  trustedKeys?: readonly (string | CryptoKeyLike)[];
+}
+/** A node:crypto KeyObject (typed loosely: the runtime is also built for edge workers). */
+type CryptoKeyLike = object;
+
 export interface Policy {
   readonly manifest: Manifest;
+  /** Set for a policy loaded from a bundle. */
+  readonly bundle?: PolicyProvenance;
   /** Decides one request; synchronous, never throws: any internal failure decides the violation
    * effect. The decision is frozen: decisions without audit rules are shared between calls. */
   decide(request: unknown): Decision;
@@ -26,7 +48,37 @@ export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   return Array.from(new Uint8Array(h), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function loadPolicy(wasm: Uint8Array | WebAssembly.Module, manifestJson: unknown): Promise<Policy> {
+/**
+ * A decision module and its manifest, or a bundle (`acp-bundle/1`, from `acpc build`: the module,
+ * its manifest and its signature in one file; give it alone, or with `undefined` for the manifest).
+ */
+export async function loadPolicy(wasm: Uint8Array | WebAssembly.Module, manifestJson?: unknown, opts: LoadOptions = {}): Promise<Policy> {
+  if (wasm instanceof Uint8Array && wasm[0] === 0x7b) {
+    if (manifestJson !== undefined) throw new PolicyLoadError("E1010", "a bundle carries its own manifest: give the bundle alone");
+    return loadBundle(wasm, opts);
+  }
+  if (opts.trustedKeys !== undefined) throw new PolicyLoadError("E1011", "only bundles signed by a trusted key are accepted, and a module with its manifest is not signed (build a bundle with acpc build --sign-key)");
+  return loadModule(wasm, manifestJson);
+}
+
+async function loadBundle(bytes: Uint8Array, opts: LoadOptions): Promise<Policy> {
+  // Loaded on demand: the bundle's check needs node:crypto's ed25519, which an edge build of the
+  // runtime (precompiled modules) does without.
+  const { readBundle, BundleError } = await import("../../stdlib/abi/bundle.js");
+  let b;
+  try { b = readBundle(bytes, { trustedKeys: opts.trustedKeys as never }); } catch (e) {
+    if (e instanceof BundleError) throw new PolicyLoadError(e.code, e.message);
+    throw e;
+  }
+  const manifest = b.header.manifest as { moduleSha256?: unknown } | null;
+  if (manifest?.moduleSha256 !== b.header.moduleSha256) throw new PolicyLoadError("E1010", "the bundle's manifest names another module than the one it holds");
+  const policy = await loadModule(b.wasm, b.header.manifest);
+  const provenance: PolicyProvenance = Object.freeze({ signedBy: b.signedBy, kid: b.header.kid ?? null, sourceSha256: b.header.sourceSha256, compiler: b.header.compiler });
+  Object.defineProperty(policy, "bundle", { value: provenance, enumerable: true });
+  return policy;
+}
+
+async function loadModule(wasm: Uint8Array | WebAssembly.Module, manifestJson: unknown): Promise<Policy> {
   const parsed = parseManifest(typeof manifestJson === "string" ? safeJson(manifestJson) : manifestJson);
   if (!parsed.ok) throw new PolicyLoadError("E1004", `invalid manifest: ${parsed.message}`);
   const manifest = parsed.manifest;

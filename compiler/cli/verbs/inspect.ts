@@ -1,4 +1,5 @@
 // `acpc inspect <module.wasm>`: what a module imports and exports, and what its manifest says.
+import { BundleError, isBundle, readBundle, type Bundle } from "../../../stdlib/abi/bundle.js";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { sha256 } from "../../manifest.js";
@@ -6,13 +7,14 @@ import { parseManifest } from "../../../stdlib/abi/manifest-schema.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
 export function inspectVerb(argv: string[], io: Io): number {
-  const args = parseArgs(argv, ["--manifest"]);
-  checkFlags(args, ["--manifest", "--json"]);
+  const args = parseArgs(argv, ["--manifest", "--trust"], ["--trust"]);
+  checkFlags(args, ["--manifest", "--trust", "--json"]);
   const [file, ...rest] = args.positional;
-  if (!file || rest.length) throw new UsageError("usage: acpc inspect <module.wasm>");
+  if (!file || rest.length) throw new UsageError("usage: acpc inspect <module.wasm|p.bundle> [--trust key.pub]…");
   const path = resolve(io.cwd, file);
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(readFileSync(path)); } catch { throw new UsageError(`cannot read ${file}`); }
+  if (isBundle(bytes)) return inspectBundle(file, bytes, (args.multi.get("--trust") ?? []).map((k) => readText(resolve(io.cwd, k))), args.flags.has("--json"), io);
   let mod: WebAssembly.Module;
   try { mod = new WebAssembly.Module(bytes); } catch (e) {
     const message = `not a WebAssembly module: ${(e as Error).message}`;
@@ -51,4 +53,25 @@ export function inspectVerb(argv: string[], io: Io): number {
 
 function safeParse(s: string): unknown {
   try { return JSON.parse(s); } catch { return {}; }
+}
+
+/** A bundle: what it holds and who signed it; with --trust, whether that key's signature holds. */
+function inspectBundle(file: string, bytes: Uint8Array, trust: string[], json: boolean, io: Io): number {
+  let b: Bundle;
+  try { b = readBundle(bytes, trust.length ? { trustedKeys: trust } : {}); } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    if (json) io.out(JSON.stringify({ ok: false, file, error: { code: e.code, message: e.message } }));
+    else io.err(`${file}: error[${e.code}]: ${e.message}`);
+    return EXIT.failed;
+  }
+  const h = b.header, m = h.manifest as { policy?: string; rules?: unknown[] };
+  const signature = h.kid === undefined ? "unsigned" : b.signedBy !== null ? "verified" : "not checked (give --trust)";
+  if (json) {
+    io.out(JSON.stringify({ ok: true, file, format: h.format, bytes: bytes.length, policy: m.policy, compiler: h.compiler, sourceSha256: h.sourceSha256, moduleSha256: h.moduleSha256, moduleBytes: h.moduleBytes, kid: h.kid ?? null, signature, manifest: h.manifest }));
+  } else {
+    io.out(`${file}: ${h.format}, ${bytes.length} bytes, policy ${m.policy} (${m.rules?.length ?? 0} rules), built by ${h.compiler}`);
+    io.out(`module: ${h.moduleBytes} bytes, sha256 ${h.moduleSha256}; source sha256 ${h.sourceSha256}`);
+    io.out(h.kid === undefined ? "signer: none (unsigned)" : `signer: key ${h.kid}, signature ${signature}`);
+  }
+  return EXIT.ok;
 }

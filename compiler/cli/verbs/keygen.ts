@@ -3,7 +3,7 @@
 // whoever verifies. Prints the key id that signatures name.
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { generateKeyPair } from "../../../runtime/recorder/sign-key.js";
+import { generateKeyPair } from "../../../stdlib/keys.js";
 import { EXIT, UsageError, checkFlags, parseArgs, type Io } from "../io.js";
 
 export function keygenVerb(argv: string[], io: Io): number {

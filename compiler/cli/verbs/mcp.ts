@@ -20,8 +20,8 @@ import { loadPolicyFile } from "../policy-file.js";
 import { parseListen } from "./serve.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const VALUED = ["--policy", "--manifest", "--role", "--tenant", "--record", "--sign-key", "--listen", "--control"];
-const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm> [--role R] [--tenant T] [--record flight.log] [--listen HOST:PORT [--json]] [--control PATH] -- <MCP server command…>
+const VALUED = ["--trust", "--policy", "--manifest", "--role", "--tenant", "--record", "--sign-key", "--listen", "--control"];
+const USAGE = `usage: acpc mcp --policy <p.acp|p.wasm|p.bundle> [--role R] [--tenant T] [--trust key.pub]… [--record flight.log] [--listen HOST:PORT [--json]] [--control PATH] -- <MCP server command…>
        acpc mcp schema -- <MCP server command…>`;
 
 /** Splits at the first `--`: the options before, the upstream server's command after. */
@@ -46,13 +46,14 @@ async function connectUpstream(command: string[], io: Io): Promise<Client> {
 export async function mcpVerb(argv: string[], io: Io): Promise<number> {
   const { own, command } = split(argv);
   if (own[0] === "schema") return schemaVerb(own.slice(1), command, io);
-  const args = parseArgs(own, VALUED);
+  const args = parseArgs(own, VALUED, ["--trust"]);
   checkFlags(args, [...VALUED, "--json"]);
+  const trust = (args.multi.get("--trust") ?? []).map((k) => readText(resolve(io.cwd, k)));
   if (args.positional.length) throw new UsageError(USAGE);
   const policyArg = args.flags.get("--policy");
   if (typeof policyArg !== "string") throw new UsageError(`mcp needs --policy p.acp|p.wasm\n${USAGE}`);
   const manifest = args.flags.get("--manifest") as string | undefined;
-  const loaded = await loadPolicyFile(resolve(io.cwd, policyArg), { manifest: manifest && resolve(io.cwd, manifest), color: io.color });
+  const loaded = await loadPolicyFile(resolve(io.cwd, policyArg), { manifest: manifest && resolve(io.cwd, manifest), color: io.color, ...(trust.length ? { trustedKeys: trust } : {}) });
   if (!loaded.ok) { io.err(loaded.message); return EXIT.usage; }
   const listen = args.flags.get("--listen");
   const where = typeof listen === "string" ? parseListen(listen) : null;

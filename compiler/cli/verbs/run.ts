@@ -1,4 +1,4 @@
-// `acpc run agent.js --policy p.acp|p.wasm [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
+// `acpc run agent.js --policy p.acp|p.wasm|p.bundle [--trust key.pub]… [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
 //  [--record flight.log] [--sign-key key.pem] [--tools tools.js] [--review approve|reject] [--json]`
 // Exit codes (DESIGN.md): 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors.
 import { existsSync, readFileSync } from "node:fs";
@@ -15,15 +15,15 @@ import type { MountSpec } from "../../../runtime/kernel/create.js";
 import type { ToolSpec } from "../../../runtime/kernel/types.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const VALUED = ["--policy", "--input", "--mount", "--record", "--sign-key", "--tools", "--review", "--name", "--role", "--tenant", "--manifest"];
+const VALUED = ["--policy", "--input", "--mount", "--record", "--sign-key", "--tools", "--review", "--name", "--role", "--tenant", "--manifest", "--trust"];
 
 export async function runVerb(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, VALUED, ["--mount"]);
+  const args = parseArgs(argv, VALUED, ["--mount", "--trust"]);
   checkFlags(args, [...VALUED, "--json"]);
   const [agentFile, ...rest] = args.positional;
-  if (!agentFile || rest.length) throw new UsageError("usage: acpc run agent.js --policy p.acp|p.wasm [--input JSON] [--mount /mem/x=./dir[:ro]] [--record flight.log] [--json]");
+  if (!agentFile || rest.length) throw new UsageError("usage: acpc run agent.js --policy p.acp|p.wasm|p.bundle [--trust key.pub]… [--input JSON] [--mount /mem/x=./dir[:ro]] [--record flight.log] [--json]");
   const policyArg = args.flags.get("--policy");
-  if (typeof policyArg !== "string") throw new UsageError("run needs --policy p.acp|p.wasm");
+  if (typeof policyArg !== "string") throw new UsageError("run needs --policy p.acp|p.wasm|p.bundle");
   const json = args.flags.has("--json");
   const source = readText(resolve(io.cwd, agentFile));
 
@@ -36,7 +36,8 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   const review = args.flags.get("--review") ?? "reject";
   if (review !== "approve" && review !== "reject") throw new UsageError("--review is approve or reject");
 
-  const policy = await policyFrom(resolve(io.cwd, policyArg), policyArg, args.flags.get("--manifest") as string | undefined, io, json);
+  const trust = (args.multi.get("--trust") ?? []).map((k) => readText(resolve(io.cwd, k)));
+  const policy = await policyFrom(resolve(io.cwd, policyArg), policyArg, args.flags.get("--manifest") as string | undefined, io, json, trust.length ? trust : undefined);
   if (!policy) return EXIT.usage;
   const mounts = mountsFrom(args.multi.get("--mount") ?? [], io.cwd);
   const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
@@ -94,12 +95,17 @@ function refused(io: Io, json: boolean, code: string, message: string): number {
   return EXIT.usage;
 }
 
-async function policyFrom(path: string, file: string, manifestArg: string | undefined, io: Io, json: boolean): Promise<Policy | null> {
+async function policyFrom(path: string, file: string, manifestArg: string | undefined, io: Io, json: boolean, trustedKeys: string[] | undefined): Promise<Policy | null> {
   try {
+    if (path.endsWith(".bundle")) {
+      let bytes: Uint8Array;
+      try { bytes = new Uint8Array(readFileSync(path)); } catch { throw new UsageError(`cannot read ${file}`); }
+      return await loadPolicy(bytes, undefined, { trustedKeys });
+    }
     if (path.endsWith(".wasm")) {
       const mPath = manifestArg ? resolve(io.cwd, manifestArg) : path.replace(/\.wasm$/, ".manifest.json");
       if (!existsSync(mPath)) throw new UsageError(`no manifest beside the module (looked for ${mPath}); pass --manifest`);
-      return await loadPolicy(new Uint8Array(readFileSync(path)), readText(mPath));
+      return await loadPolicy(new Uint8Array(readFileSync(path)), readText(mPath), { trustedKeys });
     }
     const source = readText(path);
     const r = compile(source, { filename: path });
@@ -109,7 +115,7 @@ async function policyFrom(path: string, file: string, manifestArg: string | unde
       if (json) io.out(JSON.stringify({ ok: false, file, diagnostics: r.diagnostics.map(jsonDiag) }));
       return null;
     }
-    return await loadPolicy(r.wasm, r.manifest);
+    return await loadPolicy(r.wasm, r.manifest, { trustedKeys });
   } catch (e) {
     if (e instanceof PolicyLoadError) {
       io.err(`${path}: ${e.message}`);

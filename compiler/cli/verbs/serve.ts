@@ -1,4 +1,4 @@
-// `acpc serve <p.acp|p.wasm> [--listen HOST:PORT] [--record flight.log] [--max-body BYTES] [--json]`:
+// `acpc serve <p.acp|p.wasm|p.bundle> [--listen HOST:PORT] [--trust key.pub]… [--record flight.log] [--max-body BYTES] [--json]`:
 // the decision server (runtime/serve). The policy is reloaded on SIGHUP and when its file changes;
 // the new one is compiled and loaded in full first, and one that fails keeps the old one deciding
 // (the diagnostics go to stderr). SIGINT and SIGTERM stop it: requests in flight are answered, the
@@ -13,8 +13,8 @@ import { CompileWorker } from "../compile-worker.js";
 import { loadPolicyFile, type PolicyFile } from "../policy-file.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const VALUED = ["--listen", "--manifest", "--record", "--sign-key", "--max-body"];
-const USAGE = "usage: acpc serve <p.acp|p.wasm> [--listen HOST:PORT] [--manifest M] [--record flight.log] [--sign-key key.pem] [--max-body BYTES] [--no-watch] [--json]";
+const VALUED = ["--trust", "--listen", "--manifest", "--record", "--sign-key", "--max-body"];
+const USAGE = "usage: acpc serve <p.acp|p.wasm|p.bundle> [--listen HOST:PORT] [--manifest M] [--record flight.log] [--sign-key key.pem] [--max-body BYTES] [--no-watch] [--json]";
 
 /** `HOST:PORT` (`[::1]:PORT` for IPv6); port 0 takes a free one. */
 export function parseListen(s: string): { host: string; port: number } {
@@ -25,8 +25,9 @@ export function parseListen(s: string): { host: string; port: number } {
 }
 
 export async function serveVerb(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, VALUED);
+  const args = parseArgs(argv, VALUED, ["--trust"]);
   checkFlags(args, [...VALUED, "--no-watch", "--json"]);
+  const trust = (args.multi.get("--trust") ?? []).map((k) => readText(resolve(io.cwd, k)));
   const [file, ...rest] = args.positional;
   if (!file || rest.length) throw new UsageError(USAGE);
   const json = args.flags.has("--json");
@@ -37,7 +38,7 @@ export async function serveVerb(argv: string[], io: Io): Promise<number> {
   const path = resolve(io.cwd, file);
   const manifest = args.flags.get("--manifest") as string | undefined;
   const load = (compiler?: CompileWorker) => loadPolicyFile(path, {
-    manifest: manifest && resolve(io.cwd, manifest), color: io.color,
+    manifest: manifest && resolve(io.cwd, manifest), color: io.color, ...(trust.length ? { trustedKeys: trust } : {}),
     ...(compiler ? { compile: (source: string, filename: string) => compiler.compile(source, filename) } : {}),
   });
 
