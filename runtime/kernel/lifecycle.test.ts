@@ -100,8 +100,10 @@ describe("agent lifecycle", () => {
   it("starts no agent whose spawn was under way when the kernel shut down", async () => {
     const k = await kernel();
     const spawning = k.spawn({ tenant: "acme", source: `export default async function main() { sys.log("ran"); return 1; }` });
+    // Watched from the start: the refusal may come while the shutdown is still being awaited.
+    const refused = expect(spawning).rejects.toThrow("the kernel is shut down");
     await k.shutdown();
-    await expect(spawning).rejects.toThrow("the kernel is shut down");
+    await refused;
     expect(k.list()).toEqual([]);
   });
 
