@@ -140,7 +140,7 @@ export class FlightRecorder {
     if ("memory" in opts) {
       // Loaded on demand: an edge worker has no threads, and seals inline.
       const sealer = opts.sealer === "inline" ? null : await import("./sealer.js").then((m) => m.processSealer(opts.sealer === "thread"));
-      recorder = new FlightRecorder(null, new MemorySink(0, sealer !== null), "memory", common, sealer);
+      recorder = new FlightRecorder(null, new MemorySink(0), "memory", common, sealer);
     } else {
       // Loaded on demand: an edge worker with a memory recorder never touches node:fs.
       const { FileSink } = await import("./file-sink.js");

@@ -2,8 +2,8 @@
 // seals every N records or T ms; the hashing that takes (a leaf and a node per record, the batch
 // hash, the signature) is about a microsecond a record, and here it runs beside the thread that
 // runs agents instead of on it. Each recorder's chain (last seal, Merkle frontier) lives on the
-// thread; a job names the bytes to seal as views of the log's shared chunks, which the thread
-// reads in place, and answers with the seal. Where there are no threads, recorders seal inline.
+// thread; a job moves a copy of the batch's bytes and line ends there (one memcpy a batch, ~30 ns
+// a record), and the thread answers with the seal. Where there are no threads, recorders seal inline.
 import type { Worker } from "node:worker_threads";
 import type { SealBody } from "./record.js";
 import { RecorderError } from "./recorder-error.js";
@@ -23,12 +23,12 @@ export interface Sealer {
   forget(id: number): void;
 }
 
-/** What crosses to the thread: the chunk's shared memory, not a copy. */
+/** What crosses to the thread: the batch's bytes and line ends, copied once and moved (transferred). */
 export interface JobMessage {
   type: "seal";
   job: number;
   id: number;
-  spans: { buffer: SharedArrayBuffer; offset: number; length: number; ends: Uint32Array }[];
+  spans: { buffer: ArrayBuffer; offset: number; length: number; ends: Uint32Array }[];
   key?: { kid: string; privateKey: unknown };
 }
 
@@ -74,16 +74,16 @@ async function start(): Promise<Sealer> {
   return {
     seal(id, spans, key) {
       const job = nextJob++;
-      const msg: JobMessage = {
-        type: "seal", job, id,
-        spans: spans.map((s) => ({ buffer: s.bytes.buffer as SharedArrayBuffer, offset: s.bytes.byteOffset, length: s.bytes.length, ends: s.ends })),
-      };
+      // One copy of the batch, moved to the thread: the log's own chunks stay ordinary memory,
+      // which the thread writing records fills faster than shared memory.
+      const batch = joined(spans);
+      const msg: JobMessage = { type: "seal", job, id, spans: [{ buffer: batch.bytes.buffer as ArrayBuffer, offset: 0, length: batch.bytes.length, ends: batch.ends }] };
       if (key && !keysSent.has(id)) { msg.key = { kid: key.kid, privateKey: key.privateKey }; keysSent.add(id); }
       return new Promise<SealJob>((resolve, reject) => {
         waiting.set(job, { resolve, reject });
         // A job in flight keeps the process up until its seal is in: a recorder closing awaits it.
         worker.ref();
-        worker.postMessage(msg);
+        worker.postMessage(msg, [batch.bytes.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer]);
       });
     },
     forget(id) {
@@ -91,4 +91,18 @@ async function start(): Promise<Sealer> {
       worker.postMessage({ type: "forget", id });
     },
   };
+}
+
+/** The spans' bytes end to end, and their line ends counted from the start. */
+function joined(spans: readonly Span[]): { bytes: Uint8Array; ends: Uint32Array } {
+  let n = 0, lines = 0;
+  for (const s of spans) { n += s.bytes.length; lines += s.ends.length; }
+  const bytes = new Uint8Array(n), ends = new Uint32Array(lines);
+  let at = 0, k = 0;
+  for (const s of spans) {
+    bytes.set(s.bytes, at);
+    for (let i = 0; i < s.ends.length; i++) ends[k++] = at + s.ends[i]!;
+    at += s.bytes.length;
+  }
+  return { bytes, ends };
 }

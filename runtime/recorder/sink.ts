@@ -13,8 +13,7 @@ export interface SinkStats {
  * Keeps the log in memory: for tests, and for embedders that ship records elsewhere themselves.
  * Lines are kept as UTF-8 bytes in large chunks outside the JS heap (a long log costs the garbage
  * collector nothing; Node's Buffer writer where there is one, the Web encoder elsewhere, so it runs
- * in an edge worker too) and parsed when read, off the syscall path. With `shared`, chunks are
- * SharedArrayBuffers, which the sealer thread reads in place. Lines a host has shipped can be
+ * in an edge worker too) and parsed when read, off the syscall path. Lines a host has shipped can be
  * released: a chunk is dropped, and its memory with it, once every line in it is released.
  */
 export class MemorySink {
@@ -29,7 +28,7 @@ export class MemorySink {
   private tailAt = 0;
 
   /** `first`: the seq of the first line this sink will hold. */
-  constructor(private readonly first = 0, private readonly shared = false, private readonly onChunk?: (c: Chunk) => void, private readonly onDrop?: (c: Chunk) => void) {
+  constructor(private readonly first = 0) {
     this.firstHeld = first;
     this.lines = first;
   }
@@ -76,8 +75,7 @@ export class MemorySink {
     // Whole chunks only: a chunk goes when the first line of the next one is released too. The
     // chunk taking new lines stays, so a host releasing after every few records allocates nothing.
     while (this.chunks.length > 1 && this.chunks[1]!.first <= this.firstHeld) {
-      const dropped = this.chunks.shift()!;
-      this.onDrop?.(dropped);
+      this.chunks.shift();
     }
   }
 
@@ -111,9 +109,8 @@ export class MemorySink {
   room(most: number): Uint8Array {
     const c = this.chunks.at(-1);
     if (c !== undefined && this.tailAt + most <= c.bytes.length) return c.bytes;
-    const fresh: Chunk = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most), this.shared), ends: [], first: this.lines };
+    const fresh: Chunk = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most)), ends: [], first: this.lines };
     this.chunks.push(fresh);
-    this.onChunk?.(fresh);
     this.tailAt = 0;
     return fresh.bytes;
   }
@@ -159,10 +156,7 @@ type NodeBuffer = { from(ab: ArrayBufferLike): Uint8Array; allocUnsafeSlow(n: nu
 const NodeBuf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
 /** A chunk Node's writer can write into (a Buffer), or a plain byte array elsewhere. */
-const newChunk = (n: number, shared: boolean): Uint8Array => {
-  if (shared && typeof SharedArrayBuffer === "function") return NodeBuf && nodeWrite ? NodeBuf.from(new SharedArrayBuffer(n)) : new Uint8Array(new SharedArrayBuffer(n));
-  return nodeWrite && NodeBuf ? NodeBuf.allocUnsafeSlow(n) : new Uint8Array(n);
-};
+const newChunk = (n: number): Uint8Array => (nodeWrite && NodeBuf ? NodeBuf.allocUnsafeSlow(n) : new Uint8Array(n));
 
 /** Writes `text` as UTF-8 at `at`, returning the bytes written: Node's Buffer writer where there is
  * one (no view or result object per call), the Web encoder elsewhere. */
@@ -171,6 +165,6 @@ const writeUtf8: (text: string, into: Uint8Array, at: number) => number = typeof
   ? (text, into, at) => nodeWrite.call(into, text, at)
   : (text, into, at) => encoder.encodeInto(text, into.subarray(at)).written;
 
-/** Decodes bytes (a view of a shared chunk too, which the Web decoder refuses). */
+/** Decodes bytes. */
 const nodeSlice = NodeBuf?.prototype.utf8Slice as ((this: Uint8Array, start: number, end: number) => string) | undefined;
 const decode = (b: Uint8Array): string => (typeof nodeSlice === "function" && NodeBuf && b instanceof (NodeBuf as unknown as typeof Uint8Array) ? nodeSlice.call(b, 0, b.length) : decoder.decode(b.slice()));
