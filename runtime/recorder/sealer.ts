@@ -32,7 +32,7 @@ export interface JobMessage {
   key?: { kid: string; privateKey: unknown };
 }
 
-export type ReplyMessage = { job: number; body: SealJob["body"]; frontier: string[] } | { job: number; error: string };
+export type ReplyMessage = ({ job: number; body: SealJob["body"]; frontier: string[] } | { job: number; error: string }) & { buffers?: ArrayBuffer[] };
 
 let shared: Promise<Sealer | null> | null = null;
 
@@ -54,6 +54,8 @@ async function start(): Promise<Sealer> {
   // The thread never keeps the process alive: a recorder waiting for a seal does (its promise).
   worker.unref();
   let nextJob = 1;
+  /** Batch buffers the thread gave back, for later batches. */
+  const free: ArrayBuffer[] = [];
   const waiting = new Map<number, { resolve(j: SealJob): void; reject(e: unknown): void }>();
   const keysSent = new Set<number>();
   const fail = (e: Error) => {
@@ -62,6 +64,7 @@ async function start(): Promise<Sealer> {
     waiting.clear();
   };
   worker.on("message", (m: ReplyMessage) => {
+    for (const b of m.buffers ?? []) if (free.length < FREE_KEPT) free.push(b);
     const w = waiting.get(m.job);
     if (!w) return;
     waiting.delete(m.job);
@@ -76,8 +79,8 @@ async function start(): Promise<Sealer> {
       const job = nextJob++;
       // One copy of the batch, moved to the thread: the log's own chunks stay ordinary memory,
       // which the thread writing records fills faster than shared memory.
-      const batch = joined(spans);
-      const msg: JobMessage = { type: "seal", job, id, spans: [{ buffer: batch.bytes.buffer as ArrayBuffer, offset: 0, length: batch.bytes.length, ends: batch.ends }] };
+      const batch = joined(spans, free);
+      const msg: JobMessage = { type: "seal", job, id, spans: [{ buffer: batch.bytes.buffer as ArrayBuffer, offset: batch.bytes.byteOffset, length: batch.bytes.length, ends: batch.ends }] };
       if (key && !keysSent.has(id)) { msg.key = { kid: key.kid, privateKey: key.privateKey }; keysSent.add(id); }
       return new Promise<SealJob>((resolve, reject) => {
         waiting.set(job, { resolve, reject });
@@ -93,11 +96,17 @@ async function start(): Promise<Sealer> {
   };
 }
 
-/** The spans' bytes end to end, and their line ends counted from the start. */
-function joined(spans: readonly Span[]): { bytes: Uint8Array; ends: Uint32Array } {
+/** Buffers kept for reuse: a few batches in flight at once. */
+const FREE_KEPT = 4;
+
+/** The spans' bytes end to end (in a buffer given back by the thread, if one is big enough), and
+ * their line ends counted from the start. */
+function joined(spans: readonly Span[], free: ArrayBuffer[]): { bytes: Uint8Array; ends: Uint32Array } {
   let n = 0, lines = 0;
   for (const s of spans) { n += s.bytes.length; lines += s.ends.length; }
-  const bytes = new Uint8Array(n), ends = new Uint32Array(lines);
+  const i = free.findIndex((b) => b.byteLength >= n);
+  const bytes = i >= 0 ? new Uint8Array(free.splice(i, 1)[0]!, 0, n) : new Uint8Array(Math.max(n, 1 << 19)).subarray(0, n);
+  const ends = new Uint32Array(lines);
   let at = 0, k = 0;
   for (const s of spans) {
     bytes.set(s.bytes, at);

@@ -26,6 +26,8 @@ export class MemorySink {
   private nextChunkId = 0;
   /** Where the next line starts in the last chunk. */
   private tailAt = 0;
+  /** A released chunk's memory, for the next chunk. */
+  private spare: Uint8Array | null = null;
 
   /** `first`: the seq of the first line this sink will hold. */
   constructor(private readonly first = 0) {
@@ -75,7 +77,9 @@ export class MemorySink {
     // Whole chunks only: a chunk goes when the first line of the next one is released too. The
     // chunk taking new lines stays, so a host releasing after every few records allocates nothing.
     while (this.chunks.length > 1 && this.chunks[1]!.first <= this.firstHeld) {
-      this.chunks.shift();
+      const dropped = this.chunks.shift()!;
+      // One dropped chunk is kept to take new lines: memory already touched costs no page faults.
+      if (this.spare === null && dropped.bytes.length === CHUNK_BYTES) this.spare = dropped.bytes;
     }
   }
 
@@ -109,7 +113,9 @@ export class MemorySink {
   room(most: number): Uint8Array {
     const c = this.chunks.at(-1);
     if (c !== undefined && this.tailAt + most <= c.bytes.length) return c.bytes;
-    const fresh: Chunk = { id: this.nextChunkId++, bytes: newChunk(Math.max(CHUNK_BYTES, most)), ends: [], first: this.lines };
+    let bytes: Uint8Array;
+    if (this.spare !== null && most <= CHUNK_BYTES) { bytes = this.spare; this.spare = null; } else bytes = newChunk(Math.max(CHUNK_BYTES, most));
+    const fresh: Chunk = { id: this.nextChunkId++, bytes, ends: [], first: this.lines };
     this.chunks.push(fresh);
     this.tailAt = 0;
     return fresh.bytes;
