@@ -1,4 +1,4 @@
-// The path checks take a one-regex shortcut for short paths; they must judge every path exactly as
+// The path checks take a one-scan shortcut for short paths; they must judge every path exactly as
 // the segment-by-segment definitions below do.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
