@@ -24,7 +24,7 @@ export interface IsolateHost {
   exit(outcome: MainOutcome): void;
   log(json: string): void;
   /** The budget ran out (the guest is being interrupted). */
-  overBudget(which: "slice" | "total"): void;
+  overBudget(which: "slice" | "total" | "cpu"): void;
 }
 
 /** At most this many jobs per quantum, so a flood of tiny jobs (each below one tick) still yields. */
@@ -97,9 +97,19 @@ export class Isolate implements VmHost {
 
   /** Ends the agent if its slice or its whole budget is spent; true when it did. */
   private exhausted(): boolean {
-    if (this.sliceTicks > this.limits.sliceTicks || performance.now() - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return true; }
+    const now = performance.now();
+    if (this.sliceTicks > this.limits.sliceTicks || now - this.sliceStart > this.limits.sliceMs) { this.host.overBudget("slice"); return true; }
     if (this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return true; }
+    if (this.cpuUsed + (now - this.sliceStart) > this.limits.cpuMs) { this.host.overBudget("cpu"); return true; }
     return false;
+  }
+
+  /** Milliseconds its guest code has run, by the clock (see IsolateLimits.cpuMs). */
+  cpuUsed = 0;
+
+  /** @internal A run of its guest code ended (see VmHost.ran). */
+  ran(ms: number): void {
+    this.cpuUsed += ms;
   }
 
   /** Stops guest code at its next tick; later calls into the guest do nothing. */
@@ -302,7 +312,7 @@ export class Isolate implements VmHost {
         const charged = r.jobs + this.answeredNow * JOBS_PER_ANSWER;
         this.answeredNow = 0;
         jobs += charged;
-        if (!this.chargeJobs(charged)) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
+        if (!this.chargeJobs(charged) || !this.withinCpu()) return { ok: false, kind: "interrupted", message: "InternalError: interrupted" };
         if (quantumTicks === null || r.jobs < step || !this.alive) return { ok: true };
         if (this.ticks - started >= quantumTicks || jobs >= QUANTUM_JOBS) return { ok: true };
         step = this.ticks === before ? Math.min(step * 2, MAX_STEP_JOBS) : 1;
@@ -325,6 +335,13 @@ export class Isolate implements VmHost {
     this.ticks += t;
     if (!this.killed && this.ticks > this.limits.totalTicks) { this.host.overBudget("total"); return false; }
     return true;
+  }
+
+  /** After a run of jobs: time spent in native builtins, which no tick saw, counts against cpuMs. */
+  private withinCpu(): boolean {
+    if (this.killed || this.cpuUsed <= this.limits.cpuMs) return true;
+    this.host.overBudget("cpu");
+    return false;
   }
 
   /** Does the guest have promise jobs waiting? */

@@ -16,6 +16,10 @@ export interface IsolateLimits {
   sliceMs: number;
   /** Ticks over the agent's whole life. */
   totalTicks: number;
+  /** Milliseconds of guest code over the agent's whole life, by the clock around each run of it:
+   * what ticks do not see, time inside native builtins (a sort, a `repeat`, a stringify), counts
+   * here. Where the clock is frozen (edge runtimes) only ticks bound it. */
+  cpuMs: number;
   /** Largest JSON argument of one syscall, in UTF-16 code units. */
   argBytes: number;
   /** Syscalls over the agent's whole life (floods of denied calls still fill the recorder). */
@@ -35,6 +39,7 @@ export const DEFAULT_LIMITS: IsolateLimits = {
   sliceTicks: 2_500,
   sliceMs: 2_000,
   totalTicks: 250_000,
+  cpuMs: 60_000,
   argBytes: 1024 * 1024,
   maxSyscalls: 100_000,
   maxToolCalls: 10_000,
@@ -44,7 +49,7 @@ export const DEFAULT_LIMITS: IsolateLimits = {
 
 /** Smallest value of each limit; a `memoryBytes` or `stackBytes` of 0 is "no limit" to QuickJS. */
 const LIMIT_MIN: Record<keyof IsolateLimits, number> = {
-  memoryBytes: 1, stackBytes: 1, sliceTicks: 0, sliceMs: 0, totalTicks: 0, argBytes: 0,
+  memoryBytes: 1, stackBytes: 1, sliceTicks: 0, sliceMs: 0, totalTicks: 0, cpuMs: 0, argBytes: 0,
   maxSyscalls: 0, maxToolCalls: 0, maxLogLines: 0, inFlightBytes: 0,
 };
 /** QuickJS takes the stack size as a 32-bit number: 2^32 would wrap to 0, no limit at all. */

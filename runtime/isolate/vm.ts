@@ -164,6 +164,8 @@ export interface VmHost {
   readonly refusal?: number;
   /** The guest called the function made by `newNotifier` (no arguments are read). */
   notified?(): void;
+  /** A run of guest code (outermost: runs inside a host call are part of it) took `ms`. */
+  ran?(ms: number): void;
 }
 
 /** Host-function ids: the host entry, and the notifier (see newNotifier). */
@@ -239,13 +241,18 @@ export class Vm {
   private run<T>(f: () => T): T {
     const e = this.e, prev = e.current;
     e.current = this;
+    const outer = this.depth++ === 0, t0 = outer ? performance.now() : 0;
     try {
       return f();
     } finally {
+      this.depth--;
       e.current = prev;
       this.heap.afterRun();
+      if (outer) this.host?.ran?.(performance.now() - t0);
     }
   }
+  /** Runs of guest code under way (a host call inside one starts another). */
+  private depth = 0;
 
   /** @internal C → host: the host entry's function object was freed (only with its runtime). */
   freeHostRef(): void {}

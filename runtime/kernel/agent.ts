@@ -103,7 +103,9 @@ export class Agent {
       syscall: (name, args, reply, path) => this.onSyscall(name, args, reply, path),
       exit: (o) => this.onExit(o),
       log: (json) => this.onLog(json),
-      overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding` : `used its whole budget of ${this.limits.totalTicks} ticks`, code: "EBUDGET" }),
+      overBudget: (which) => this.end("killed", "SIGKILL", { name: "BudgetExceeded", code: "EBUDGET",
+        message: which === "slice" ? `ran more than ${this.limits.sliceTicks} ticks or ${this.limits.sliceMs} ms without yielding`
+          : which === "total" ? `used its whole budget of ${this.limits.totalTicks} ticks` : `used its whole CPU budget of ${this.limits.cpuMs} ms` }),
     }, prepared);
   }
 

@@ -166,6 +166,19 @@ describe("quotas", () => {
     expect(a.ticks).toBeGreaterThanOrEqual(100);
   });
 
+  it("charges time inside native builtins, which no tick sees, to the agent's CPU budget", async () => {
+    const k = await kernel();
+    // Each round is one native call of milliseconds (a 4 MiB repeat and a scan of it) and almost no
+    // bytecode: ticks alone would let it run for minutes.
+    const a = await k.spawn({ name: "native", limits: { cpuMs: 300, totalTicks: 1e9, sliceMs: 1e9, sliceTicks: 1e9 }, source: `export default async function main() {
+      for (;;) { const s = "y".repeat(1 << 22); if (s.indexOf("z") >= 0) return "found"; await null; } }` });
+    const exit = await a.wait();
+    expect(exit).toMatchObject({ status: "killed", signal: "SIGKILL", error: { code: "EBUDGET" } });
+    expect(exit.error!.message).toMatch(/CPU budget of 300 ms/);
+    // What the ticks saw of it: less than one default slice's worth.
+    expect(a.ticks).toBeLessThan(2_500);
+  });
+
   const events = (k: Kernel, a: Agent) => k.recorder.records().filter((r) => r.kind === "agent" && (r as { agent: { id: string } }).agent.id === a.id);
 
   it.each([
