@@ -219,6 +219,8 @@ describe("acpc lsp", () => {
     expect(await defOf(FINANCE, "from: Currency", 8)).toMatchObject({ text: "Currency", line: pos(ft, "type Currency").line });
     expect(await defOf(FINANCE, "<= clerkLimit", 5)).toMatchObject({ text: "clerkLimit", line: pos(ft, "const clerkLimit").line });
     expect(await defOf(FINANCE, "\"blocked-account\"", 3)).toMatchObject({ text: "\"blocked-account\"" });
+    expect(await defOf(FINANCE, "args.amount <= clerkLimit", 6)).toMatchObject({ text: "amount", line: pos(ft, "type Transfer").line });
+    expect(await defOf(FINANCE, "args.from != args.to", 6)).toMatchObject({ text: "from", line: pos(ft, "tool fxQuote").line });
     const rt = read(RESEARCH);
     expect(await defOf(RESEARCH, "pipe.recv findings", 12)).toMatchObject({ text: "findings", line: pos(rt, "pipe findings:").line });
     expect(await defOf(RESEARCH, "carries Finding", 10)).toMatchObject({ text: "Finding", line: pos(rt, "type Finding").line });
