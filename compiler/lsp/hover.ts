@@ -56,6 +56,11 @@ function describeSymbol(a: Analysis, s: PolicySymbol): string {
       const meaning = t && typeToString(t) !== written ? ` = \`${typeToString(t)}\`` : "";
       return `(field) \`${f.name}${f.optional ? "?" : ""}: ${written}\`${meaning}` + (f.optional ? "\n\nOptional: an absent field reads as its type's empty value." : "");
     }
+    case "variable": {
+      const q = s.quant!;
+      const t = q.item && a.resolve(q.item);
+      return `(variable) \`${s.name}${t ? `: ${typeToString(t)}` : ""}\`: each item of \`${a.text.slice(q.list.span.offset, q.list.span.endOffset)}\``;
+    }
     case "rule": {
       const r = s.rule!;
       const target = a.text.slice(r.target.span.offset, r.target.span.endOffset);

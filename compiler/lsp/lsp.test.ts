@@ -222,6 +222,11 @@ describe("acpc lsp", () => {
     expect(await defOf(FINANCE, "args.amount <= clerkLimit", 6)).toMatchObject({ text: "amount", line: pos(ft, "type Transfer").line });
     expect(await defOf(FINANCE, "args.from != args.to", 6)).toMatchObject({ text: "from", line: pos(ft, "tool fxQuote").line });
     const rt = read(RESEARCH);
+    // A quantifier variable: its use leads to where the quantifier names it.
+    const sUse = await defOf(RESEARCH, "s.startsWith(p)", 0);
+    expect(sUse).toMatchObject({ text: "s", line: pos(rt, "any(s in args.sources").line });
+    const h = await c.request<{ contents: { value: string } }>("textDocument/hover", { textDocument: { uri: fileUri(RESEARCH) }, position: pos(rt, "s.startsWith(p)", 0) });
+    expect(h.contents.value).toBe("(variable) `s: string`: each item of `args.sources`");
     expect(await defOf(RESEARCH, "pipe.recv findings", 12)).toMatchObject({ text: "findings", line: pos(rt, "pipe findings:").line });
     expect(await defOf(RESEARCH, "carries Finding", 10)).toMatchObject({ text: "Finding", line: pos(rt, "type Finding").line });
   });
