@@ -47,10 +47,12 @@ export function completeAt(a: Analysis, offset: number): Completions {
   if (/\bon\s+violation\s+$/.test(before)) return items(["kill", "deny", "stop"].map((e) => ({ label: e, kind: "keyword", detail: VIOLATION[e] })));
   if (/\bper\s+$/.test(before)) return items(["30s", "1m", "1h", "1d"].map((d) => ({ label: d, kind: "keyword", detail: "a window: a whole number and s, m, h or d" })));
   if (/\bagent\.$/.test(before)) return items(AGENT_READS.map((f) => ({ label: f, kind: "field", detail: f === "labels" ? "map of string (agent.labels[\"team\"])" : "string" })));
-  const argsPath = /\bargs((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.$/.exec(before);
+  // `args.a.b.` or `x.a.` where `x` is a quantifier's variable over a list under `args`.
+  const path = /\b([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.$/.exec(before);
+  const root = path && (path[1] === "args" ? argsTypeAt(a, from) : variableType(a, path[1]!, from));
+  const argsPath = path && (path[1] === "args" || root) ? path : null;
   if (argsPath) {
-    let t = argsTypeAt(a, from);
-    for (const name of argsPath[1]!.split(".").filter(Boolean)) t = t?.t === "record" ? t.fields.find((f) => f.name === name)?.type ?? null : null;
+    const t = walk(root ?? null, argsPath[2]!);
     if (t?.t === "record") return items(t.fields.map((f) => ({ label: f.name, kind: "field", detail: `${f.name}${f.optional ? "?" : ""}: ${typeToString(f.type)}` })));
     if (t?.t === "array") return items([LENGTH]);
     if (t?.t !== "string" && t?.t !== "enum") return items([]);
@@ -86,6 +88,21 @@ export function completeAt(a: Analysis, offset: number): Completions {
   }
   const consts = (ast?.consts ?? []).filter((c) => c.name).map((c): Completion => ({ label: c.name, kind: "const", detail: a.text.slice(c.value.span.offset, c.value.span.endOffset) }));
   return items([...EXPR_WORDS.map((w): Completion => ({ label: w, kind: KEYWORDS.includes(w as never) ? "keyword" : "variable" })), ...consts]);
+}
+
+/** The type at the end of `.a.b` from `t`. */
+function walk(t: TypeDesc | null, path: string): TypeDesc | null {
+  for (const name of path.split(".").filter(Boolean)) t = t?.t === "record" ? t.fields.find((f) => f.name === name)?.type ?? null : null;
+  return t;
+}
+
+/** The item type of a quantifier's variable named before an offset in the same item: `any(x in args.xs: …`. */
+function variableType(a: Analysis, name: string, offset: number): TypeDesc | null {
+  const text = a.text.slice(itemStart(a, offset), offset);
+  const quants = [...text.matchAll(/\b(?:any|all)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+args((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*:/g)].filter((m) => m[1] === name);
+  const last = quants.at(-1);
+  const list = last ? walk(argsTypeAt(a, offset), last[2]!) : null;
+  return list?.t === "array" ? list.elem : null;
 }
 
 /** Tokens of the document that start before an offset. */

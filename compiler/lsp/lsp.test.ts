@@ -304,6 +304,11 @@ describe("acpc lsp", () => {
     const ds = await c.diagnosticsFor(uri, version);
     expect(ds.some((d) => d.code === "E0110")).toBe(true);
     const rt = read(RESEARCH);
+    const quri = fileUri(join(tmp, "quant.acp"));
+    const qtext = read(FINANCE).replace("  // ---- rates", "  type Line = { sku: string, qty: number }\n  tool order({ lines: Line[] max 10 })\n  allow tool order when all(l in args.lines: l.\n  // ---- rates");
+    await c.open(quri, qtext);
+    expect(await c.request<{ label: string }[]>("textDocument/completion", { textDocument: { uri: quri }, position: pos(qtext, "l in args.lines: l.", 19) }).then((r) => r.map((i) => i.label)))
+      .toEqual(["sku", "qty"]);
     const ruri = fileUri(join(tmp, "research.acp"));
     const rtext = rt.replace("  allow pipe.recv findings", "  allow pipe.recv \n  allow pipe.recv findings");
     await c.open(ruri, rtext);
