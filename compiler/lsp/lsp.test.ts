@@ -205,6 +205,8 @@ describe("acpc lsp", () => {
     expect((await hover(pos(text, "tool transfer(Transfer)", 7)))!.contents.value).toContain("`args`: `{ amount: number");
     expect((await hover(pos(text, "args.memo", 1)))!.contents.value).toContain("`args` under `tool.call`");
     expect((await hover(pos(text, "agent.role == \"treasurer\"", 8)))!.contents.value).toContain("`agent.role`: string");
+    expect((await hover(pos(text, "contains(\"ignore previous", 2)))!.contents.value).toContain("`string.contains(string) -> bool`");
+    expect((await hover(pos(text, "lower().contains", 2)))!.contents.value).toContain("`string.lower() -> string`");
     expect(await hover({ line: 0, character: 3 })).toBeNull(); // a comment
   });
 

@@ -24,7 +24,7 @@ export interface PolicySymbol {
 export interface Occurrence { span: Span; symbol: PolicySymbol; isDef: boolean }
 
 /** A place whose hover says what a syscall target, `args` or an `agent` field means there. */
-export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" | "agent"; field?: string }
+export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" | "agent" | "method"; field?: string }
 
 export interface SymbolIndex {
   symbols: PolicySymbol[];
@@ -242,7 +242,17 @@ class IndexBuilder {
         return f.type;
       }
       case "index": walk(e.object); walk(e.index); return null;
-      case "call": walk(e.receiver); e.args.forEach(walk); return null;
+      case "call": {
+        // The method's name: the last `.NAME(` in the call's text.
+        const toks = this.tokensIn(e.span);
+        for (let i = toks.length - 2; i > 0; i--) {
+          if (toks[i]!.image === e.name && tokenMatcher(toks[i - 1]!, L.Dot) && tokenMatcher(toks[i + 1]!, L.LParen)) {
+            this.spots.push({ span: L.tokenSpan(toks[i]!, e.span.file), target: this.target, kind: "method", field: e.name });
+            break;
+          }
+        }
+        walk(e.receiver); e.args.forEach(walk); return null;
+      }
       case "fn": e.args.forEach(walk); return null;
       case "list": e.items.forEach(walk); return null;
       case "unary": walk(e.operand); return null;
