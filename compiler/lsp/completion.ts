@@ -2,7 +2,6 @@
 // does not parse, so the context is read from the tokens before the cursor and the line so far;
 // the names offered (tools, pipes, types, consts, fields) come from the recovered policy.
 import { tokenMatcher, type IToken } from "chevrotain";
-import { KEYWORDS } from "../../grammar/lexer.js";
 import * as L from "../../grammar/lexer.js";
 import { AGENT_READS, BUILTIN_ARGS, SYSCALLS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { BUILTINS } from "../../stdlib/builtins.js";
@@ -30,6 +29,7 @@ const ITEM_KEYWORDS = ["allow", "deny", "kill", "stop", "audit", "type", "tool",
 const EXPR_WORDS = ["args", "agent", "target", "not", "and", "or", "in", "any", "all", "ip", "true", "false"];
 
 function syscallDetail(s: string): string {
+  if (s.startsWith("pipe.")) return "args: the pipe's message type";
   const args = BUILTIN_ARGS[s as keyof typeof BUILTIN_ARGS];
   return args ? `args: ${typeToString(args)}` : "no args";
 }
@@ -59,7 +59,7 @@ export function completeAt(a: Analysis, offset: number): Completions {
   }
   if (/\bfs\.$/.test(before)) return items(["read", "write", "list", "delete"].map((op) => ({ label: op, kind: "syscall", detail: syscallDetail(`fs.${op}`) })));
   if (/\bnet\.$/.test(before)) return items([{ label: "fetch", kind: "syscall", detail: syscallDetail("net.fetch") }]);
-  if (/\bpipe\.$/.test(before)) return items(["send", "recv"].map((op) => ({ label: op, kind: "syscall", detail: "args: the pipe's message type" })));
+  if (/\bpipe\.$/.test(before)) return items(["send", "recv"].map((op) => ({ label: op, kind: "syscall", detail: syscallDetail(`pipe.${op}`) })));
   if (/\bpipe\.(send|recv)\s+$/.test(before)) {
     return items((ast?.pipes ?? []).filter((p) => p.name).map((p) => ({ label: p.name, kind: "pipe", detail: `${p.from} -> ${p.to}` })));
   }
@@ -87,7 +87,7 @@ export function completeAt(a: Analysis, offset: number): Completions {
     if (!inWhen) return items(ITEM_KEYWORDS.map((k) => ({ label: k, kind: "keyword" })));
   }
   const consts = (ast?.consts ?? []).filter((c) => c.name).map((c): Completion => ({ label: c.name, kind: "const", detail: a.text.slice(c.value.span.offset, c.value.span.endOffset) }));
-  return items([...EXPR_WORDS.map((w): Completion => ({ label: w, kind: KEYWORDS.includes(w as never) ? "keyword" : "variable" })), ...consts]);
+  return items([...EXPR_WORDS.map((w): Completion => ({ label: w, kind: L.KEYWORDS.includes(w as never) ? "keyword" : "variable" })), ...consts]);
 }
 
 /** The type at the end of `.a.b` from `t`. */
