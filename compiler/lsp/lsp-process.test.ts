@@ -33,6 +33,13 @@ describe("acpc lsp on garbage", () => {
       await c.request("textDocument/references", { ...p, context: { includeDeclaration: true } });
       await c.request("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
     }
+    // Notifications and requests that make no sense: ignored or refused, never fatal.
+    await c.rpc.sendNotification("textDocument/didChange", { textDocument: { uri: "file:///never-opened.acp", version: 2 }, contentChanges: [{ text: "x" }] });
+    await c.rpc.sendNotification("textDocument/didOpen", { textDocument: { uri: "file:///odd.acp", languageId: "acp", version: 1, text: 42 } });
+    await c.rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: 99 }, contentChanges: [{ range: { start: { line: 5000, character: 0 }, end: { line: -3, character: 9 } }, text: "}" }] });
+    await c.request("textDocument/hover", {}).catch(() => undefined);
+    await c.request("textDocument/completion", { textDocument: { uri }, position: { line: -1, character: -1 } }).catch(() => undefined);
+    await c.request("textDocument/rename", { textDocument: { uri }, position: { line: 0, character: 0 }, newName: 7 }).catch(() => undefined);
     // Positions past the end and documents never opened.
     expect(await c.request("textDocument/hover", { textDocument: { uri }, position: { line: 999, character: 999 } })).toBeNull();
     expect(await c.request("textDocument/definition", { textDocument: { uri: "file:///nowhere.acp" }, position: { line: 0, character: 0 } })).toBeNull();
