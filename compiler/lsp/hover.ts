@@ -1,5 +1,6 @@
 // Hover: what the name under the cursor is (a type and what it resolves to, a field's type, a
-// tool's or pipe's argument type, a rule's id and effect), or what a syscall target gives `args`.
+// tool's or pipe's argument type, a rule's id and effect, a quantifier's variable), what a syscall
+// target gives `args`, an `agent.` field, or a method's signature.
 import type { Span, Target } from "../../grammar/ast.js";
 import { AGENT_READS, BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { BUILTINS } from "../../stdlib/builtins.js";
