@@ -37,6 +37,14 @@ describe("checker", () => {
     expect(checkSource(src, "t.acp").diagnostics.map((d) => d.code).sort()).toEqual(["E0201", "E0205", "E0311", "E0401", "E0402", "E0403"]);
   });
 
+  it("points a repeated declaration, rule id or setting and a shadowed or repeated rule at the other place", () => {
+    const related = (src: string) => checkSource(src, "t.acp").diagnostics.map((d) => `${d.code}@${d.span.line} -> ${(d.related ?? []).map((r) => r.span.line).join(",")}`);
+    expect(related(wrap(['  @id("x") allow tool pay', '  @id("x") deny tool pay', '  tool pay({ q: string })', '  type Currency = "GBP"', '  const k = 1', '  const k = 2'].join("\n"))).sort())
+      .toEqual(["E0201@6 -> 3", "E0201@7 -> 2", "E0201@9 -> 8", "E0205@5 -> 4"]);
+    expect(related("policy p {\n  version \"1\"\n  version \"2\"\n}\n")).toEqual(["E0210@3 -> 2"]);
+    expect(related(wrap("  deny tool pay\n  allow tool pay when args.amount < 5\n  deny tool pay"))).toEqual(["W0101@5 -> 4", "W0103@6 -> 4"]);
+  });
+
   it("warns about shadowed and duplicate rules", () => {
     const r = checkSource(wrap("  deny tool pay\n  allow tool pay when args.amount < 5\n  deny tool pay"), "t.acp");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["W0101", "W0103"]);

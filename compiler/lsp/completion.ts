@@ -2,7 +2,6 @@
 // does not parse, so the context is read from the tokens before the cursor and the line so far;
 // the names offered (tools, pipes, types, consts, fields) come from the recovered policy.
 import { tokenMatcher, type IToken } from "chevrotain";
-import { KEYWORDS } from "../../grammar/lexer.js";
 import * as L from "../../grammar/lexer.js";
 import { AGENT_READS, BUILTIN_ARGS, SYSCALLS, type TypeDesc } from "../../stdlib/abi/types.js";
 import { BUILTINS } from "../../stdlib/builtins.js";
@@ -30,6 +29,7 @@ const ITEM_KEYWORDS = ["allow", "deny", "kill", "stop", "audit", "type", "tool",
 const EXPR_WORDS = ["args", "agent", "target", "not", "and", "or", "in", "any", "all", "ip", "true", "false"];
 
 function syscallDetail(s: string): string {
+  if (s.startsWith("pipe.")) return "args: the pipe's message type";
   const args = BUILTIN_ARGS[s as keyof typeof BUILTIN_ARGS];
   return args ? `args: ${typeToString(args)}` : "no args";
 }
@@ -47,17 +47,19 @@ export function completeAt(a: Analysis, offset: number): Completions {
   if (/\bon\s+violation\s+$/.test(before)) return items(["kill", "deny", "stop"].map((e) => ({ label: e, kind: "keyword", detail: VIOLATION[e] })));
   if (/\bper\s+$/.test(before)) return items(["30s", "1m", "1h", "1d"].map((d) => ({ label: d, kind: "keyword", detail: "a window: a whole number and s, m, h or d" })));
   if (/\bagent\.$/.test(before)) return items(AGENT_READS.map((f) => ({ label: f, kind: "field", detail: f === "labels" ? "map of string (agent.labels[\"team\"])" : "string" })));
-  const argsPath = /\bargs((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.$/.exec(before);
+  // `args.a.b.` or `x.a.` where `x` is a quantifier's variable over a list under `args`.
+  const path = /\b([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.$/.exec(before);
+  const root = path && (path[1] === "args" ? argsTypeAt(a, from) : variableType(a, path[1]!, from));
+  const argsPath = path && (path[1] === "args" || root) ? path : null;
   if (argsPath) {
-    let t = argsTypeAt(a, from);
-    for (const name of argsPath[1]!.split(".").filter(Boolean)) t = t?.t === "record" ? t.fields.find((f) => f.name === name)?.type ?? null : null;
+    const t = walk(root ?? null, argsPath[2]!);
     if (t?.t === "record") return items(t.fields.map((f) => ({ label: f.name, kind: "field", detail: `${f.name}${f.optional ? "?" : ""}: ${typeToString(f.type)}` })));
     if (t?.t === "array") return items([LENGTH]);
     if (t?.t !== "string" && t?.t !== "enum") return items([]);
   }
   if (/\bfs\.$/.test(before)) return items(["read", "write", "list", "delete"].map((op) => ({ label: op, kind: "syscall", detail: syscallDetail(`fs.${op}`) })));
   if (/\bnet\.$/.test(before)) return items([{ label: "fetch", kind: "syscall", detail: syscallDetail("net.fetch") }]);
-  if (/\bpipe\.$/.test(before)) return items(["send", "recv"].map((op) => ({ label: op, kind: "syscall", detail: "args: the pipe's message type" })));
+  if (/\bpipe\.$/.test(before)) return items(["send", "recv"].map((op) => ({ label: op, kind: "syscall", detail: syscallDetail(`pipe.${op}`) })));
   if (/\bpipe\.(send|recv)\s+$/.test(before)) {
     return items((ast?.pipes ?? []).filter((p) => p.name).map((p) => ({ label: p.name, kind: "pipe", detail: `${p.from} -> ${p.to}` })));
   }
@@ -85,7 +87,22 @@ export function completeAt(a: Analysis, offset: number): Completions {
     if (!inWhen) return items(ITEM_KEYWORDS.map((k) => ({ label: k, kind: "keyword" })));
   }
   const consts = (ast?.consts ?? []).filter((c) => c.name).map((c): Completion => ({ label: c.name, kind: "const", detail: a.text.slice(c.value.span.offset, c.value.span.endOffset) }));
-  return items([...EXPR_WORDS.map((w): Completion => ({ label: w, kind: KEYWORDS.includes(w as never) ? "keyword" : "variable" })), ...consts]);
+  return items([...EXPR_WORDS.map((w): Completion => ({ label: w, kind: L.KEYWORDS.includes(w as never) ? "keyword" : "variable" })), ...consts]);
+}
+
+/** The type at the end of `.a.b` from `t`. */
+function walk(t: TypeDesc | null, path: string): TypeDesc | null {
+  for (const name of path.split(".").filter(Boolean)) t = t?.t === "record" ? t.fields.find((f) => f.name === name)?.type ?? null : null;
+  return t;
+}
+
+/** The item type of a quantifier's variable named before an offset in the same item: `any(x in args.xs: …`. */
+function variableType(a: Analysis, name: string, offset: number): TypeDesc | null {
+  const text = a.text.slice(itemStart(a, offset), offset);
+  const quants = [...text.matchAll(/\b(?:any|all)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+args((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*:/g)].filter((m) => m[1] === name);
+  const last = quants.at(-1);
+  const list = last ? walk(argsTypeAt(a, offset), last[2]!) : null;
+  return list?.t === "array" ? list.elem : null;
 }
 
 /** Tokens of the document that start before an offset. */

@@ -1,7 +1,9 @@
 // Hover: what the name under the cursor is (a type and what it resolves to, a field's type, a
-// tool's or pipe's argument type, a rule's id and effect), or what a syscall target gives `args`.
+// tool's or pipe's argument type, a rule's id and effect, a quantifier's variable), what a syscall
+// target gives `args`, an `agent.` field, or a method's signature.
 import type { Span, Target } from "../../grammar/ast.js";
 import { AGENT_READS, BUILTIN_ARGS, type TypeDesc } from "../../stdlib/abi/types.js";
+import { BUILTINS } from "../../stdlib/builtins.js";
 import { typeToString } from "../check/types.js";
 import type { Analysis } from "./analysis.js";
 import { occurrenceAt, spotAt, type PolicySymbol } from "./symbols.js";
@@ -15,6 +17,13 @@ export function hoverAt(a: Analysis, offset: number): HoverText | null {
   const spot = spotAt(a.index, offset);
   if (!spot) return null;
   if (spot.kind === "agent") return { markdown: agentField(spot.field ?? ""), span: spot.span };
+  if (spot.kind === "method") {
+    const b = [...BUILTINS.values()].find((x) => x.name === spot.field);
+    if (!b) return null;
+    const params = [...b.params, ...(b.pattern ? [`${b.pattern} pattern (a string literal)`] : [])].join(", ");
+    const recv = b.receiver === "ip" ? "ip(x)" : "string";
+    return { markdown: `\`${recv}.${b.name}(${params}) -> ${b.returns}\`: ${b.cost} step${b.cost === 1 ? "" : "s"} of the cost bound`, span: spot.span };
+  }
   const { syscall, args } = targetArgs(a, spot.target);
   const argsText = args ? `\`args\`: \`${typeToString(args)}\`` : "no `args`";
   const head = spot.kind === "args" ? `\`args\` under \`${syscall}\`` : `syscall \`${syscall}\``;
@@ -55,6 +64,11 @@ function describeSymbol(a: Analysis, s: PolicySymbol): string {
       const written = a.text.slice(f.type.span.offset, f.type.span.endOffset);
       const meaning = t && typeToString(t) !== written ? ` = \`${typeToString(t)}\`` : "";
       return `(field) \`${f.name}${f.optional ? "?" : ""}: ${written}\`${meaning}` + (f.optional ? "\n\nOptional: an absent field reads as its type's empty value." : "");
+    }
+    case "variable": {
+      const q = s.quant!;
+      const t = q.item && a.resolve(q.item);
+      return `(variable) \`${s.name}${t ? `: ${typeToString(t)}` : ""}\`: each item of \`${a.text.slice(q.list.span.offset, q.list.span.endOffset)}\``;
     }
     case "rule": {
       const r = s.rule!;

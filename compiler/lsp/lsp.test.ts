@@ -1,106 +1,10 @@
 // `acpc lsp` driven by a real LSP client over stdio (vscode-jsonrpc), against the policy packs.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/acpc.js");
-const POLICIES = join(ROOT, "policies");
-
-interface Pos { line: number; character: number }
-interface Range { start: Pos; end: Pos }
-interface Location { uri: string; range: Range }
-interface LspDiagnostic { range: Range; code: string; severity: number; message: string; relatedInformation?: { location: Location; message: string }[] }
-interface TextEdit { range: Range; newText: string }
-
-class Client {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly rpc: MessageConnection;
-  readonly diagnostics = new Map<string, { version?: number; diagnostics: LspDiagnostic[] }[]>();
-  private waiters: (() => void)[] = [];
-  stderr = "";
-
-  constructor() {
-    this.child = spawn(process.execPath, [BIN, "lsp", "--stdio"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stderr.on("data", (b: Buffer) => { this.stderr += b.toString(); });
-    this.rpc = createMessageConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
-    this.rpc.onNotification("textDocument/publishDiagnostics", (p: { uri: string; version?: number; diagnostics: LspDiagnostic[] }) => {
-      this.diagnostics.set(p.uri, [...(this.diagnostics.get(p.uri) ?? []), p]);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.rpc.listen();
-  }
-
-  async initialize() {
-    const r = await this.rpc.sendRequest<{ capabilities: Record<string, unknown> }>("initialize", { processId: process.pid, rootUri: pathToFileURL(ROOT).href, capabilities: {} });
-    await this.rpc.sendNotification("initialized", {});
-    return r;
-  }
-
-  open(uri: string, text: string, version = 1) {
-    return this.rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "acp", version, text } });
-  }
-
-  /** The diagnostics published for a document at a version (waits for them). */
-  async diagnosticsFor(uri: string, version: number, timeoutMs = 20_000): Promise<LspDiagnostic[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = (this.diagnostics.get(uri) ?? []).find((p) => p.version === version);
-      if (hit) return hit.diagnostics;
-      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} v${version}; stderr: ${this.stderr}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
-    }
-  }
-
-  request<T>(method: string, params: unknown): Promise<T> {
-    return this.rpc.sendRequest<T>(method, params);
-  }
-
-  async stop(): Promise<number | null> {
-    const exited = new Promise<number | null>((r) => this.child.once("exit", (code) => r(code)));
-    if (this.child.exitCode === null) {
-      await this.rpc.sendRequest("shutdown").catch(() => undefined);
-      await this.rpc.sendNotification("exit").catch(() => undefined);
-    }
-    const code = this.child.exitCode ?? await exited;
-    this.rpc.dispose();
-    return code;
-  }
-}
-
-const fileUri = (p: string) => pathToFileURL(p).href;
-const read = (p: string) => readFileSync(p, "utf8");
-
-/** The position of the `delta`-th character after the first occurrence of `needle`. */
-function pos(text: string, needle: string, delta = 0): Pos {
-  const at = text.indexOf(needle);
-  if (at < 0) throw new Error(`not in text: ${needle}`);
-  const before = text.slice(0, at + delta).split("\n");
-  return { line: before.length - 1, character: before.at(-1)!.length };
-}
-
-function textAt(text: string, r: Range): string {
-  const d = TextDocument.create("x", "acp", 0, text);
-  return text.slice(d.offsetAt(r.start), d.offsetAt(r.end));
-}
-
-function applyEdits(text: string, edits: TextEdit[]): string {
-  return TextDocument.applyEdits(TextDocument.create("x", "acp", 0, text), edits);
-}
-
-/** `acpc check --json` on a file: its diagnostics as the CLI gives them. */
-function checkJson(file: string): { code: string; line: number; col: number; endLine: number; endCol: number; message: string }[] {
-  const r = spawnSync(process.execPath, [BIN, "check", "--json", file], { encoding: "utf8" });
-  return (JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { results: { diagnostics: never[] }[] }).results[0]!.diagnostics;
-}
-
-const FINANCE = join(POLICIES, "finance/finance.acp");
-const RESEARCH = join(POLICIES, "research-pipeline/research-pipeline.acp");
+import { BIN, Client, FINANCE, POLICIES, RESEARCH, applyEdits, checkJson, fileUri, pos, read, textAt, type Location, type Pos, type Range, type TextEdit } from "../testing/lsp-client.js";
 
 describe("acpc lsp", () => {
   let c: Client;
@@ -205,6 +109,8 @@ describe("acpc lsp", () => {
     expect((await hover(pos(text, "tool transfer(Transfer)", 7)))!.contents.value).toContain("`args`: `{ amount: number");
     expect((await hover(pos(text, "args.memo", 1)))!.contents.value).toContain("`args` under `tool.call`");
     expect((await hover(pos(text, "agent.role == \"treasurer\"", 8)))!.contents.value).toContain("`agent.role`: string");
+    expect((await hover(pos(text, "contains(\"ignore previous", 2)))!.contents.value).toContain("`string.contains(string) -> bool`");
+    expect((await hover(pos(text, "lower().contains", 2)))!.contents.value).toContain("`string.lower() -> string`");
     expect(await hover({ line: 0, character: 3 })).toBeNull(); // a comment
   });
 
@@ -219,7 +125,14 @@ describe("acpc lsp", () => {
     expect(await defOf(FINANCE, "from: Currency", 8)).toMatchObject({ text: "Currency", line: pos(ft, "type Currency").line });
     expect(await defOf(FINANCE, "<= clerkLimit", 5)).toMatchObject({ text: "clerkLimit", line: pos(ft, "const clerkLimit").line });
     expect(await defOf(FINANCE, "\"blocked-account\"", 3)).toMatchObject({ text: "\"blocked-account\"" });
+    expect(await defOf(FINANCE, "args.amount <= clerkLimit", 6)).toMatchObject({ text: "amount", line: pos(ft, "type Transfer").line });
+    expect(await defOf(FINANCE, "args.from != args.to", 6)).toMatchObject({ text: "from", line: pos(ft, "tool fxQuote").line });
     const rt = read(RESEARCH);
+    // A quantifier variable: its use leads to where the quantifier names it.
+    const sUse = await defOf(RESEARCH, "s.startsWith(p)", 0);
+    expect(sUse).toMatchObject({ text: "s", line: pos(rt, "any(s in args.sources").line });
+    const h = await c.request<{ contents: { value: string } }>("textDocument/hover", { textDocument: { uri: fileUri(RESEARCH) }, position: pos(rt, "s.startsWith(p)", 0) });
+    expect(h.contents.value).toBe("(variable) `s: string`: each item of `args.sources`");
     expect(await defOf(RESEARCH, "pipe.recv findings", 12)).toMatchObject({ text: "findings", line: pos(rt, "pipe findings:").line });
     expect(await defOf(RESEARCH, "carries Finding", 10)).toMatchObject({ text: "Finding", line: pos(rt, "type Finding").line });
   });
@@ -297,6 +210,11 @@ describe("acpc lsp", () => {
     const ds = await c.diagnosticsFor(uri, version);
     expect(ds.some((d) => d.code === "E0110")).toBe(true);
     const rt = read(RESEARCH);
+    const quri = fileUri(join(tmp, "quant.acp"));
+    const qtext = read(FINANCE).replace("  // ---- rates", "  type Line = { sku: string, qty: number }\n  tool order({ lines: Line[] max 10 })\n  allow tool order when all(l in args.lines: l.\n  // ---- rates");
+    await c.open(quri, qtext);
+    expect(await c.request<{ label: string }[]>("textDocument/completion", { textDocument: { uri: quri }, position: pos(qtext, "l in args.lines: l.", 19) }).then((r) => r.map((i) => i.label)))
+      .toEqual(["sku", "qty"]);
     const ruri = fileUri(join(tmp, "research.acp"));
     const rtext = rt.replace("  allow pipe.recv findings", "  allow pipe.recv \n  allow pipe.recv findings");
     await c.open(ruri, rtext);
@@ -379,84 +297,5 @@ describe("acpc lsp", () => {
     expect(await refused(pos(ft, "type Currency", 6), "string")).toMatch(/built-in/);
     expect(await refused(pos(rt, "pipe.send drafts", 11), "reviews", ruri)).toMatch(/already declared/);
     expect(await refused(pos(ft, "tool balance", 6), "saldo")).toMatch(/only a type or a pipe/);
-  });
-});
-
-describe("acpc lsp on garbage", () => {
-  it("keeps serving through malformed JSON-RPC, junk text and hostile documents", async () => {
-    const c = new Client();
-    await c.initialize();
-    const uri = "untitled:garbage.acp";
-    const texts = [
-      "\u0000\uffff\ud800 policy { { { ] ) \"unterminated",
-      "policy p { allow tool x when args. ",
-      "policy p { type T = { a: T } tool t(T) allow tool t when args.a.a.a }",
-      "policy p {" + " allow * when (".repeat(300),
-      "policy p { allow * when " + "not ".repeat(5000) + "true }",
-      "/* never closed",
-      "",
-      "policy a {} policy b {}",
-      Array.from({ length: 2000 }, (_, i) => String.fromCharCode(32 + ((i * 7919) % 95))).join(""),
-    ];
-    await c.open(uri, texts[0]!, 1);
-    for (let i = 1; i < texts.length; i++) {
-      await c.rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: i + 1 }, contentChanges: [{ text: texts[i] }] });
-      const ds = await c.diagnosticsFor(uri, i + 1);
-      if (texts[i]!.trim() !== "" && !texts[i]!.startsWith("policy p { type")) expect(ds.length).toBeGreaterThan(0);
-      for (const d of ds) expect(d.code).toMatch(/^[EW]\d{4}$/);
-      // Every feature answers on it without an error.
-      const p = { textDocument: { uri }, position: { line: 0, character: Math.min(12, texts[i]!.length) } };
-      await c.request("textDocument/hover", p);
-      await c.request("textDocument/completion", p);
-      await c.request("textDocument/definition", p);
-      await c.request("textDocument/references", { ...p, context: { includeDeclaration: true } });
-      await c.request("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
-    }
-    // Positions past the end and documents never opened.
-    expect(await c.request("textDocument/hover", { textDocument: { uri }, position: { line: 999, character: 999 } })).toBeNull();
-    expect(await c.request("textDocument/definition", { textDocument: { uri: "file:///nowhere.acp" }, position: { line: 0, character: 0 } })).toBeNull();
-    await expect(c.request("acp/noSuchMethod", {})).rejects.toThrow();
-    expect(c.child.exitCode).toBeNull();
-    expect(await c.stop()).toBe(0);
-    expect(c.stderr).not.toMatch(/internal error|TypeError|RangeError/);
-  });
-
-  it("answers a body that is not JSON with a parse error and reads on; exits 1 on a broken header", async () => {
-    const c = new Client();
-    const errors: unknown[] = [];
-    c.rpc.onError(([e]) => { errors.push(e); });
-    c.child.stdin.write("Content-Length: 9\r\n\r\n{not json");
-    expect((await c.initialize()).capabilities).toBeTruthy();
-    const exited = new Promise<number | null>((r) => c.child.once("exit", (code) => r(code)));
-    c.child.stdin.write("no header here\r\n\r\n");
-    expect(await exited).toBe(1);
-    expect(c.stderr).toMatch(/unreadable message: .*JSON/);
-    expect(c.stderr).toMatch(/cannot resynchronise; exiting/);
-    c.rpc.dispose();
-  });
-
-  it("exits 1 when stdin closes without a shutdown", async () => {
-    const c = new Client();
-    await c.initialize();
-    const exited = new Promise<number | null>((r) => c.child.once("exit", (code) => r(code)));
-    c.child.stdin.end();
-    expect(await exited).toBe(1);
-    c.rpc.dispose();
-  });
-
-  it("answers what it read from a file as stdin, then exits (0 after a shutdown)", () => {
-    const frame = (m: object) => { const body = JSON.stringify(m); return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`; };
-    const input = frame({ jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } })
-      + frame({ jsonrpc: "2.0", id: 2, method: "shutdown" });
-    const r = spawnSync(process.execPath, [BIN, "lsp", "--stdio", `--clientProcessId=${process.pid}`], { input, encoding: "utf8", timeout: 20_000 });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain('"id":1,"result":{"capabilities"');
-    expect(r.stdout).toContain('"id":2,"result":null');
-  });
-
-  it("refuses files on the command line (exit 2)", () => {
-    const r = spawnSync(process.execPath, [BIN, "lsp", "x.acp"], { encoding: "utf8" });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/takes no files/);
   });
 });

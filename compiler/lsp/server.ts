@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CompletionItemKind, ProposedFeatures, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
-  type CompletionItem, type Connection, type DocumentSymbol, type InitializeResult, type Location, type TextEdit,
+  type CompletionItem, type DocumentSymbol, type InitializeResult, type Location, type TextEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { format } from "../fmt.js";
@@ -216,4 +216,3 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
   });
 }
 
-export type { Connection };

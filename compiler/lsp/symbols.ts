@@ -5,7 +5,7 @@ import { tokenMatcher, type IToken } from "chevrotain";
 import type { Expr, FieldDecl, Policy, Rule, Span, Target, TypeExpr } from "../../grammar/ast.js";
 import * as L from "../../grammar/lexer.js";
 
-export type SymbolKind = "type" | "tool" | "pipe" | "const" | "field" | "rule";
+export type SymbolKind = "type" | "tool" | "pipe" | "const" | "field" | "rule" | "variable";
 
 export interface PolicySymbol {
   kind: SymbolKind;
@@ -15,15 +15,16 @@ export interface PolicySymbol {
   /** The whole declaration. */
   decl: Span;
   refs: Span[];
-  /** A field's declaration; a rule's AST node. */
+  /** A field's declaration; a rule's AST node; a quantifier variable's list and item type. */
   field?: FieldDecl;
   rule?: Rule;
+  quant?: { list: Expr; item: TypeExpr | null };
 }
 
 export interface Occurrence { span: Span; symbol: PolicySymbol; isDef: boolean }
 
 /** A place whose hover says what a syscall target, `args` or an `agent` field means there. */
-export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" | "agent"; field?: string }
+export interface TargetSpot { span: Span; target: Target; kind: "target" | "args" | "agent" | "method"; field?: string }
 
 export interface SymbolIndex {
   symbols: PolicySymbol[];
@@ -62,6 +63,9 @@ function narrowest<T extends { span: Span }>(items: readonly T[], offset: number
 export function locationsOf(s: PolicySymbol): Span[] {
   return [s.def, ...s.refs].sort((a, b) => a.offset - b.offset);
 }
+
+/** A quantifier variable in scope: the type of the list's items, and its symbol. */
+interface Scoped { item: TypeExpr | null; symbol: PolicySymbol | null }
 
 const real = (s: Span, name: string) => name !== "" && Number.isFinite(s.offset) && s.endOffset > s.offset;
 
@@ -207,11 +211,15 @@ class IndexBuilder {
 
   /** Walks an expression, recording const and field references; returns the declared type of
    *  `args…` chains (null for anything else). `vars` are the quantifier variables in scope. */
-  private exprRefs(e: Expr, args: TypeExpr | null, vars: Map<string, TypeExpr | null>): TypeExpr | null {
+  private exprRefs(e: Expr, args: TypeExpr | null, vars: Map<string, Scoped>): TypeExpr | null {
     const walk = (x: Expr) => this.exprRefs(x, args, vars);
     switch (e.kind) {
       case "ident":
-        if (vars.has(e.name)) return vars.get(e.name) ?? null;
+        const v = vars.get(e.name);
+        if (v) {
+          if (v.symbol && real(e.span, e.name)) { v.symbol.refs.push(e.span); this.occurrences.push({ span: e.span, symbol: v.symbol, isDef: false }); }
+          return v.item;
+        }
         if (e.name === "args") {
           if (real(e.span, e.name)) this.spots.push({ span: e.span, target: this.target, kind: "args" });
           return args;
@@ -234,7 +242,17 @@ class IndexBuilder {
         return f.type;
       }
       case "index": walk(e.object); walk(e.index); return null;
-      case "call": walk(e.receiver); e.args.forEach(walk); return null;
+      case "call": {
+        // The method's name: the last `.NAME(` in the call's text.
+        const toks = this.tokensIn(e.span);
+        for (let i = toks.length - 2; i > 0; i--) {
+          if (toks[i]!.image === e.name && tokenMatcher(toks[i - 1]!, L.Dot) && tokenMatcher(toks[i + 1]!, L.LParen)) {
+            this.spots.push({ span: L.tokenSpan(toks[i]!, e.span.file), target: this.target, kind: "method", field: e.name });
+            break;
+          }
+        }
+        walk(e.receiver); e.args.forEach(walk); return null;
+      }
       case "fn": e.args.forEach(walk); return null;
       case "list": e.items.forEach(walk); return null;
       case "unary": walk(e.operand); return null;
@@ -242,7 +260,17 @@ class IndexBuilder {
       case "range": walk(e.lo); walk(e.hi); return null;
       case "quant": {
         const list = this.deref(walk(e.list));
-        const inner = new Map(vars).set(e.variable, list?.kind === "array" ? list.elem : null);
+        const item = list?.kind === "array" ? list.elem : null;
+        // `any(NAME in …`: the variable is the third token of the quantifier.
+        const tok = this.tokens[this.tokenIndex(e.span.offset) + 2];
+        const def = tok && tok.image === e.variable ? L.tokenSpan(tok, e.span.file) : null;
+        let symbol: PolicySymbol | null = null;
+        if (def && real(def, e.variable)) {
+          symbol = { kind: "variable", name: e.variable, def, decl: e.span, refs: [], quant: { list: e.list, item } };
+          this.symbols.push(symbol);
+          this.occurrences.push({ span: def, symbol, isDef: true });
+        }
+        const inner = new Map(vars).set(e.variable, { item, symbol });
         this.exprRefs(e.body, args, inner);
         return null;
       }
