@@ -4,9 +4,9 @@ const STANDARD = new Set(["Error", "EvalError", "RangeError", "ReferenceError", 
   "InternalError", "AggregateError", "Array", "Object", "Function", "Iterator", "parseInt", "parseFloat", "isNaN", "isFinite",
   "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "Infinity", "NaN", "undefined",
   "eval", "Number", "Boolean", "String", "Math", "Reflect", "Symbol", "globalThis", "BigInt", "Date", "RegExp", "JSON", "Proxy",
-  "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
+  "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
   "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array",
-  "Float64Array", "DataView", "Promise", "WeakRef", "FinalizationRegistry", "Atomics", "sys"]);
+  "Float64Array", "DataView", "Promise", "sys", "console"]);
 export default async function main() {
   const extra = Object.getOwnPropertyNames(globalThis).filter((n) => !STANDARD.has(n));
   const symbols = Object.getOwnPropertySymbols(globalThis).map(String);
