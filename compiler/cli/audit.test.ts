@@ -184,6 +184,7 @@ describe("acpc audit replay", () => {
     expect(r.code).toBe(0);
     expect(r.out).toEqual([
       "#6  payer(a1)  fs.read /mem/prices.txt  allow rule=read -> kill rule=-",
+      "     1 × fs.read  allow rule=read -> kill rule=-  (first #6)",
       "3 syscall(s) replayed under policy shop: 1 would change, 1 not replayable (args or target over the size cap: #9)",
     ]);
     expect((await run(["compile", "stricter.acp", "-o", "out"], d)).code).toBe(0);
@@ -192,6 +193,7 @@ describe("acpc audit replay", () => {
     expect(JSON.parse(j.out[0]!)).toEqual({
       file: "flight.log", policy: "shop", verified: true, replayed: 3, notReplayable: [9],
       changed: [{ seq: 6, agent: "payer(a1)", syscall: "fs.read", target: "/mem/prices.txt", from: { effect: "allow", rule: "read" }, to: { effect: "kill", rule: null } }],
+      byRule: [{ syscall: "fs.read", from: { effect: "allow", rule: "read" }, to: { effect: "kill", rule: null }, count: 1, first: 6 }],
     });
   });
 
@@ -210,7 +212,36 @@ describe("acpc audit replay", () => {
     const same = await run(["audit", "replay", "flight.log", "--policy", "two.acp"], d);
     expect(same.out.at(-1)).toBe("4 syscall(s) replayed under policy lim: 0 would change");
     const looser = await run(["audit", "replay", "flight.log", "--policy", "three.acp"], d);
-    expect(looser.out).toEqual([expect.stringMatching(/^#\d+  .*fs\.write \/mem\/working\/f2  deny rule=- -> allow rule=lim:3$/), "4 syscall(s) replayed under policy lim: 1 would change"]);
+    expect(looser.out).toEqual([expect.stringMatching(/^#\d+  .*fs\.write \/mem\/working\/f2  deny rule=- -> allow rule=lim:3$/), expect.stringMatching(/^ +1 × fs\.write  deny rule=- -> allow rule=lim:3  \(first #\d+\)$/), "4 syscall(s) replayed under policy lim: 1 would change"]);
+  });
+
+  it("acpc run --shadow records what a candidate policy would decide otherwise, and audit shadow reads it in replay's format", async () => {
+    const d = dirname(tempLog());
+    const limited = (n: number) => `policy lim {\n  on violation deny\n  allow fs.write "/mem/working/**"\n  limit fs.write "/mem/working/**" ${n} per 1m\n}\n`;
+    const capped = `policy lim {\n  on violation deny\n  @id("small") allow fs.write "/mem/working/f0"\n  @id("small") allow fs.write "/mem/working/f1"\n}\n`;
+    writeFileSync(join(d, "two.acp"), limited(2));
+    writeFileSync(join(d, "candidate.acp"), capped.replace('@id("small") allow fs.write "/mem/working/f1"', 'allow fs.write "/mem/working/f1"'));
+    writeFileSync(join(d, "agent.js"), `export default async function main() {
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push(await sys.fs.write("/mem/working/f" + i, "x").then(() => "ok", (e) => e.code));
+      return out;
+    }`);
+    const ran = await run(["run", "agent.js", "--policy", "two.acp", "--shadow", "candidate.acp", "--record", "shadow.log"], d);
+    expect(ran.code).toBe(0);
+    // The enforcing policy decided: two writes allowed by its limit, the third refused.
+    expect(ran.out.at(-1)).toBe(JSON.stringify(["ok", "ok", "EPERM"]));
+    expect(ran.err.some((l) => /^shadow policy lim: decided 2 syscall\(s\) otherwise \(acpc audit shadow shadow\.log\)$/.test(l))).toBe(true);
+    const shadow = await run(["audit", "shadow", "shadow.log"], d);
+    expect(shadow.code).toBe(0);
+    expect(shadow.out.at(-1)).toBe("3 syscall(s) decided: the shadow policy decided 2 otherwise");
+    const j = JSON.parse((await run(["audit", "shadow", "shadow.log", "--json"], d)).out[0]!);
+    expect(j).toMatchObject({ file: "shadow.log", verified: true, decided: 3 });
+    expect(j.changed.map((c: { target: string; from: unknown; to: unknown }) => [c.target, c.from, c.to])).toEqual([
+      ["/mem/working/f0", { effect: "allow", rule: "lim:3" }, { effect: "allow", rule: "small" }],
+      ["/mem/working/f1", { effect: "allow", rule: "lim:3" }, { effect: "allow", rule: "lim:4" }],
+    ]);
+    expect(j.byRule).toHaveLength(2);
+    expect((await run(["audit", "verify", "shadow.log"], d)).code).toBe(0);
   });
 
   it("exits 1 when the log does not verify, 2 when the policy does not compile", async () => {

@@ -25,6 +25,10 @@ const ACKED_MS_PER_TICK = 0.2;
 /** What an agent needs from its kernel. */
 export interface AgentEnv {
   policy: Policy;
+  /** Shadow mode: a candidate policy that decides every syscall beside `policy` and takes no effect;
+   * where it decides otherwise, its decision goes in the record, and `onShadow` counts it. */
+  shadow?: Policy;
+  onShadow?(request: Request, decision: Decision, shadow: ShadowDecision): void;
   services: Services;
   recorder: FlightRecorder;
   limits: RateLimits;
@@ -39,6 +43,11 @@ export interface AgentEnv {
   /** A record that could not be written (the recorder has failed; effects already fail closed). */
   onRecorderError?(e: unknown): void;
 }
+
+const NO_SHADOW = Object.freeze({});
+
+/** What a shadow policy decided, where it differs from the enforcing one. */
+export type ShadowDecision = { effect: Decision["effect"]; rule: string | null };
 
 /** Violations an agent's exit keeps (the rest are counted), and the characters of the target each keeps. */
 export const MAX_VIOLATIONS = 100;
@@ -276,12 +285,24 @@ export class Agent {
     return decision;
   }
 
+  /** Shadow mode: the candidate's decision of `request`, when it differs from `decision` (counted). */
+  private shadowOf(request: Request, decision: Decision): ShadowDecision | undefined {
+    const candidate = this.env.shadow;
+    if (candidate === undefined) return undefined;
+    const d = candidate.decide(request);
+    if (d.effect === decision.effect && d.rule === decision.rule) return undefined;
+    const shadow: ShadowDecision = { effect: d.effect, rule: d.rule };
+    this.env.onShadow?.(request, decision, shadow);
+    return shadow;
+  }
+
   /** A further step inside the effect of syscall #within (a redirect): decided and recorded like a
    * syscall of its own, naming the one it is part of. */
   private async decideInEffect(request: Request, within: number): Promise<boolean> {
     if (this.exitValue) return false;
     const decision = this.decide(request);
-    const ack = this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, within });
+    const shadow = this.shadowOf(request, decision);
+    const ack = this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, within, ...(shadow ? { shadow } : {}) });
     if (decision.effect !== "allow") {
       this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect, rule: decision.rule, outcome: decision.effect === "kill" ? "killed" : "EPERM" });
       this.note(ack);
@@ -304,13 +325,15 @@ export class Agent {
   /** Decide, record, then act: the one path every syscall takes. */
   private gate(request: Request, t: Translation, reply: Reply): "pending" | "killed" {
     const decision = this.decide(request);
+    const shadow = this.env.shadow === undefined ? undefined : this.shadowOf(request, decision);
+    const also = shadow === undefined ? NO_SHADOW : { shadow };
     // Whatever the call reserved (a pipe message offered to this reader) goes back unless the effect runs.
     let ran = false;
     const abandon = (refused = false) => { if (!ran && t.ok) t.call.release?.(this.env.services, refused); };
     // Reaching into another tenant is a breach of trust unless a rule explicitly allows it.
     if (t.ok && t.call.crossTenant !== undefined && !(decision.effect === "allow" && decision.rule !== null)) {
       this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
-      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false } }));
+      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false }, ...also }));
       this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: cross-tenant ${request.syscall} into tenant ${JSON.stringify(t.call.crossTenant)} not allowed by any rule` }));
       this.signal("SIGTRUST", "kernel");
       return "killed";
@@ -318,7 +341,7 @@ export class Agent {
     if (decision.effect === "kill") {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
-      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false } }));
+      this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false }, ...also }));
       this.signal("SIGPOLICY", "policy");
       return "killed";
     }
@@ -328,24 +351,25 @@ export class Agent {
     if (decision.effect === "deny") {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "deny", rule: decision.rule, outcome: "EPERM" });
-      return this.answered(request, decision, reply, undefined, denied(request, decision));
+      return this.answered(request, decision, reply, undefined, denied(request, decision), shadow);
     }
-    if (decision.effect === "allow" && !t.ok) return this.answered(request, decision, reply, undefined, new SyscallError("EINVAL", "malformed syscall"));
+    if (decision.effect === "allow" && !t.ok) return this.answered(request, decision, reply, undefined, new SyscallError("EINVAL", "malformed syscall"), shadow);
     if (decision.effect === "allow" && t.ok && t.call.now) {
       let out: string | undefined | typeof LATER;
-      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(request, decision, reply, undefined, toSyscallError(e)); }
-      if (out !== LATER) return this.answered(request, decision, reply, out);
+      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(request, decision, reply, undefined, toSyscallError(e), shadow); }
+      if (out !== LATER) return this.answered(request, decision, reply, out, undefined, shadow);
     }
-    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision };
+    const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, ...also };
     return this.withEffect(rec, request, decision, t as Translation & { ok: true }, reply, abandon, () => { ran = true; });
   }
 
   /** A syscall answered in its own record (see gate): recorded with its outcome (`err`, else the
    * answer `payload`), then answered — in the call with a memory recorder, once the record is
    * durable with a file recorder. */
-  private answered(request: Request, decision: Decision, reply: Reply, payload: string | undefined, err?: SyscallError): "pending" {
+  private answered(request: Request, decision: Decision, reply: Reply, payload: string | undefined, err?: SyscallError, shadow?: ShadowDecision): "pending" {
     const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision,
       outcome: err === undefined ? { ok: true, answer: payload } : { ok: false, errno: err.code } };
+    if (shadow !== undefined) rec.shadow = shadow;
     const recorder = this.env.recorder;
     if (recorder.immediate) {
       try { recorder.syscallNow(rec); } catch (e) { this.deliver(() => reply.reject("EIO", unavailable(e))); return "pending"; }

@@ -10,7 +10,7 @@ import { Vfs } from "../vfs/vfs.js";
 import { checkLimits, type IsolateLimits } from "../isolate/limits.js";
 import { loadPolicy, PolicyLoadError, type LoadOptions, type Policy } from "../policy/load.js";
 import type { Agent } from "./agent.js";
-import { KernelCore, checkKernelOptions, type KernelOptions } from "./kernel.js";
+import { KernelCore, checkKernelOptions, type KernelOptions, type ShadowCount } from "./kernel.js";
 import type { AgentExit, SpawnOptions, ToolSpec } from "./types.js";
 import { rowOf, type AgentRow } from "../control/status.js";
 import { serveControl, type ControlServer } from "../control/server.js";
@@ -23,6 +23,10 @@ export interface KernelCreateOptions {
   /** Public keys (PEM or KeyObject): the policy, and every policy `reload` is given, must come
    * from a bundle signed by one of them (E1011 unsigned, E1012 another key, E1013 altered). */
   trustedKeys?: LoadOptions["trustedKeys"];
+  /** Shadow mode: a candidate policy (or a bundle, held to `trustedKeys`) that decides every
+   * syscall beside `policy` and never takes effect; where it decides otherwise, its decision is
+   * recorded on the syscall's record (`shadow: { effect, rule }`) and counted (`shadowCounts()`). */
+  shadow?: Policy | Uint8Array;
   tools?: Record<string, ToolSpec>;
   /** Overrides of the default mount table, e.g. `{ "/mem/semantic": { type: "dir", path: "./data", readOnly: true } }`. */
   mounts?: Record<string, MountSpec>;
@@ -58,6 +62,7 @@ export class Kernel {
     checkKernelOptions(o); // before anything is opened
     checkLimits(o.limits);
     const loaded = await trusted(o.policy, o.trustedKeys);
+    const shadow = o.shadow === undefined ? undefined : await trusted(o.shadow, o.trustedKeys);
     const m = loaded.manifest;
     const toolFiles: Record<string, string> = {};
     for (const t of m.tools) toolFiles[`${t.name}.json`] = JSON.stringify({ name: t.name, args: t.param, provided: Boolean(o.tools?.[t.name]) }, null, 2);
@@ -77,7 +82,7 @@ export class Kernel {
     const policy = { name: m.policy, hash: m.sourceSha256 };
     const recorder = await FlightRecorder.open({ ...rec, policy });
     core = new KernelCore({
-      policy: loaded, tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
+      policy: loaded, ...(shadow ? { shadow } : {}), tools: o.tools, fs: (tenant) => (tenant === "" ? Promise.resolve(vfs) : namespace()), recorder, limits: o.limits,
       agentsPerModule: o.agentsPerModule, retireModuleAfterBytes: o.retireModuleAfterBytes, termGraceMs: o.termGraceMs, onLog: o.onLog, net: o.net, pipeTimeoutMs: o.pipeTimeoutMs, quantumTicks: o.quantumTicks,
       keepEnded: o.keepEnded, checkpointsKept: o.checkpointsKept,
     });
@@ -108,6 +113,8 @@ export class Kernel {
   list(): Agent[] { return this.core.list(); }
   get(id: string): Agent | undefined { return this.core.get(id); }
   get policy(): Policy { return this.core.policy; }
+  /** Shadow mode's disagreements so far (see KernelCreateOptions.shadow). */
+  shadowCounts(): ShadowCount[] { return this.core.shadowCounts(); }
   shutdown(): Promise<void> { return this.core.shutdown(); }
 
   /** One row per agent: state, priority, ticks, syscalls, the review it waits for, how it ended. */

@@ -16,8 +16,19 @@ import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
 import type { RollbackReport, SpawnOptions, ToolSpec } from "./types.js";
 
+/** How often, for one syscall, the shadow policy decided `to` where the enforcing one decided `from`. */
+export interface ShadowCount {
+  syscall: string;
+  from: { effect: string; rule: string | null };
+  to: { effect: string; rule: string | null };
+  count: number;
+}
+
 export interface KernelOptions {
   policy: Policy;
+  /** Shadow mode: a candidate policy deciding every syscall beside `policy`, without effect; its
+   * disagreements are recorded on the syscall records and counted (`shadowCounts`). */
+  shadow?: Policy;
   tools?: Record<string, ToolSpec>;
   /** Each tenant's file system namespace (called once per tenant, then cached). */
   fs: (tenant: string) => Promise<FileSystem>;
@@ -244,6 +255,7 @@ export class KernelCore {
   private get env(): AgentEnv {
     return (this.shared ??= {
       policy: this.opts.policy,
+      ...(this.opts.shadow ? { shadow: this.opts.shadow, onShadow: (request, decision, shadow) => this.countShadow(request.syscall, decision, shadow) } : {}),
       services: this.services,
       recorder: this.opts.recorder,
       limits: this.rateLimits,
@@ -278,6 +290,19 @@ export class KernelCore {
   }
 
   get policy(): Policy { return this.opts.policy; }
+
+  /** Shadow mode's disagreements so far, per syscall, enforcing decision and candidate decision. */
+  shadowCounts(): ShadowCount[] {
+    return [...this.shadowTally.values()].map((c) => ({ ...c, from: { ...c.from }, to: { ...c.to } }));
+  }
+
+  private readonly shadowTally = new Map<string, ShadowCount>();
+  private countShadow(syscall: string, decision: { effect: string; rule: string | null }, shadow: { effect: string; rule: string | null }): void {
+    const key = JSON.stringify([syscall, decision.effect, decision.rule, shadow.effect, shadow.rule]);
+    const c = this.shadowTally.get(key);
+    if (c) c.count++;
+    else this.shadowTally.set(key, { syscall, from: { effect: decision.effect, rule: decision.rule }, to: { effect: shadow.effect, rule: shadow.rule }, count: 1 });
+  }
 
   /**
    * Decides every syscall from now on with `next` (between two syscalls: nothing is decided by a

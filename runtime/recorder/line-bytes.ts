@@ -19,13 +19,13 @@ export interface LineBytes {
 /**
  * Writes the syscall record `input` as line `seq` into `sink`, or returns false (having kept
  * nothing) where the general writer must: non-ASCII or escaped text, a target or args past their
- * cap, `within`, or an input the general builder would refuse (it then throws the refusal).
+ * cap, `within`, `shadow`, or an input the general builder would refuse (it then throws the refusal).
  */
 export function writeSyscallLine(sink: LineBytes, input: SyscallInput, seq: number, ts: number): boolean {
   const agent = agentBytes(input.agent);
   const d = input.decision, o = input.outcome;
   const { syscall, target } = input;
-  if (agent === null || input.within !== undefined || typeof syscall !== "string" || typeof target !== "string" || target.length > TARGET_CAP_CHARS) return false;
+  if (agent === null || input.within !== undefined || input.shadow !== undefined || typeof syscall !== "string" || typeof target !== "string" || target.length > TARGET_CAP_CHARS) return false;
   if (typeof d !== "object" || d === null || !(d.rule === null || typeof d.rule === "string") || !Array.isArray(d.audit)) return false;
   const effect = EFFECT_INDEX.get(d.effect);
   if (effect === undefined) return false;

@@ -16,8 +16,9 @@ const args = fc.option(fc.oneof(fc.jsonValue(), fc.constantFrom({ memo: "x".repe
 
 describe("recordLine", () => {
   it("writes syscall records exactly as the generic walk does, answered or not, capped or not", () => {
-    fc.assert(fc.property(agent, str, target, args, decision, outcome, fc.option(fc.nat(), { nil: undefined }), header, (a, syscall, t, x, d, o, within, h) => {
-      const body = syscallBody({ agent: a, syscall, target: t, args: x, decision: d as never, outcome: o, within });
+    const shadow = fc.option(fc.record({ effect: fc.constantFrom("allow", "deny", "kill", "stop"), rule: fc.option(str, { nil: null }) }), { nil: undefined });
+    fc.assert(fc.property(agent, str, target, args, decision, outcome, fc.option(fc.nat(), { nil: undefined }), shadow, header, (a, syscall, t, x, d, o, within, sh, h) => {
+      const body = syscallBody({ agent: a, syscall, target: t, args: x, decision: d as never, outcome: o, within, shadow: sh as never });
       expect(recordLine(body, h.seq, h.ts)).toBe(genericLine(body, h.seq, h.ts));
     }), { numRuns: 400 });
   });

@@ -18,7 +18,7 @@ export function genericLine(body: RecordBody, seq: number, ts: number): string {
 }
 
 // Keys in canonical order: agent args argsBytes argsDigest audit effect errno kind ok resultDigest
-// rule seq syscall target targetBytes targetDigest ts within.
+// rule seq shadow syscall target targetBytes targetDigest ts within.
 function syscallLine(b: SyscallBody, seq: number, ts: number): string {
   let s = agentPrefix(b.agent);
   if (b.args !== undefined) s += `,"args":${canonicalJson(b.args)}`;
@@ -26,7 +26,9 @@ function syscallLine(b: SyscallBody, seq: number, ts: number): string {
   s += `,"audit":${b.audit.length === 0 ? "[]" : canonicalJson(b.audit)},"effect":${quote(b.effect)}`;
   if (b.ok !== undefined) s += `,"errno":${b.errno == null ? "null" : quote(b.errno)},"kind":"syscall","ok":${b.ok ? "true" : "false"},"resultDigest":"${b.resultDigest}"`;
   else s += `,"kind":"syscall"`;
-  s += `,"rule":${b.rule === null ? "null" : quote(b.rule)},"seq":${num(seq)},"syscall":${quote(b.syscall)},"target":${JSON.stringify(b.target)}`;
+  s += `,"rule":${b.rule === null ? "null" : quote(b.rule)},"seq":${num(seq)}`;
+  if (b.shadow !== undefined) s += `,"shadow":{"effect":${quote(b.shadow.effect)},"rule":${b.shadow.rule === null ? "null" : JSON.stringify(b.shadow.rule)}}`;
+  s += `,"syscall":${quote(b.syscall)},"target":${JSON.stringify(b.target)}`;
   if (b.targetBytes !== undefined) s += `,"targetBytes":${num(b.targetBytes)},"targetDigest":"${b.targetDigest}"`;
   s += `,"ts":${timeText(ts)}`;
   if (b.within !== undefined) s += `,"within":${num(b.within)}`;

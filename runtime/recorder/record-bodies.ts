@@ -30,6 +30,8 @@ export interface SyscallInput {
   outcome?: Outcome;
   /** The seq of the syscall inside whose effect this step was decided (a redirect). */
   within?: number;
+  /** Shadow mode: the candidate policy's decision, recorded where it differs (it takes no effect). */
+  shadow?: { effect: Decision["effect"]; rule: string | null };
 }
 
 export interface CompleteInput {
@@ -73,6 +75,11 @@ export function syscallBody(input: SyscallInput): SyscallBody {
   if (input.within !== undefined) {
     need(Number.isInteger(input.within) && input.within >= 0, "`within` must be a seq");
     body.within = input.within;
+  }
+  if (input.shadow !== undefined) {
+    const sh = input.shadow;
+    need(EFFECTS.has(sh?.effect) && (sh.rule === null || typeof sh.rule === "string"), "shadow is an effect and a rule (or null)");
+    body.shadow = { effect: sh.effect, rule: sh.rule };
   }
   return body;
 }

@@ -26,6 +26,7 @@ const recordSchema = z.discriminatedUnion("kind", [
     effect, rule: z.string().nullable(), audit: z.array(z.string()),
     ok: z.boolean().optional(), errno: z.string().nullable().optional(), resultDigest: hex64.optional(),
     within: seq.optional(),
+    shadow: z.strictObject({ effect, rule: z.string().nullable() }).optional(),
   }),
   z.strictObject({
     ...header, kind: z.literal("complete"), of: seq, ok: z.boolean(), errno: z.string().nullable(),

@@ -65,6 +65,8 @@ export interface SyscallBody {
   errno?: string | null;
   resultDigest?: string;
   within?: number;
+  /** In shadow mode, where the candidate policy decided otherwise: its decision (it took no effect). */
+  shadow?: { effect: DecisionEffect; rule: string | null };
 }
 
 /** The outcome of the syscall record `of`, written after the effect. */

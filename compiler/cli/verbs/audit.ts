@@ -25,6 +25,7 @@ const USAGE = `usage: acpc audit verify <log> [--live] [--trust KEY.pub]... [--c
        acpc audit prove <log> --from SIZE [--size N] [-o PROOF.json] a consistency proof from the first SIZE records
        acpc audit show <log> [--agent ID] [--seals] [--json]
        acpc audit replay <log> --policy <new.acp|new.wasm> [--manifest M] [--json]
+       acpc audit shadow <log> [--json]                          what a shadow policy decided otherwise (run --shadow)
 HEAD is SIZE:ROOT or a JSON file holding a head (a seal, a proof, or verify --json's output).
 acp-flight/1 logs: verify also takes --key-file F (their HMAC seals) and --expect-head HASH.`;
 
@@ -34,6 +35,7 @@ export async function auditVerb(argv: string[], io: Io): Promise<number> {
   if (sub === "prove") return proveLog(rest, io);
   if (sub === "show") return showLog(rest, io);
   if (sub === "replay") return replayLog(rest, io);
+  if (sub === "shadow") return shadowLog(rest, io);
   throw new UsageError(sub ? `unknown audit command \`${sub}\`\n${USAGE}` : USAGE);
 }
 
@@ -169,14 +171,45 @@ async function replayLog(argv: string[], io: Io): Promise<number> {
   if (!policy) return EXIT.usage;
   const { result, records } = read(io, file);
   const r = replay(records, policy);
-  if (args.flags.has("--json")) {
-    io.out(JSON.stringify({ file, policy: policy.manifest.policy, verified: result.ok, ...r }));
-  } else {
-    for (const c of r.changed) io.out(`#${c.seq}  ${c.agent}  ${c.syscall} ${c.target}  ${c.from.effect} rule=${c.from.rule ?? "-"} -> ${c.to.effect} rule=${c.to.rule ?? "-"}`);
-    const skipped = r.notReplayable.length ? `, ${r.notReplayable.length} not replayable (args or target over the size cap: ${r.notReplayable.map((s) => `#${s}`).join(", ")})` : "";
-    io.out(`${r.replayed} syscall(s) replayed under policy ${policy.manifest.policy}: ${r.changed.length} would change${skipped}`);
-  }
+  const skipped = r.notReplayable.length ? `, ${r.notReplayable.length} not replayable (args or target over the size cap: ${r.notReplayable.map((s) => `#${s}`).join(", ")})` : "";
+  printChanges(io, args.flags.has("--json"), { file, policy: policy.manifest.policy, verified: result.ok, replayed: r.replayed, notReplayable: r.notReplayable },
+    r.changed, `${r.replayed} syscall(s) replayed under policy ${policy.manifest.policy}: ${r.changed.length} would change${skipped}`);
   return warnUnlessOk(io, file, result);
+}
+
+/** `audit shadow`: the disagreements a shadow policy recorded (`acpc run --shadow`,
+ * `Kernel.create({ shadow })`), in replay's format: it is a replay made while the agents ran. */
+function shadowLog(argv: string[], io: Io): number {
+  const args = parseArgs(argv, []);
+  checkFlags(args, ["--json"]);
+  const file = onePath(args.positional);
+  const { result, records } = read(io, file);
+  const changed: Change[] = [];
+  let decided = 0;
+  for (const r of records) {
+    if (r.kind !== "syscall") continue;
+    decided++;
+    if (r.shadow === undefined) continue;
+    changed.push({ seq: r.seq, agent: `${r.agent.name}(${r.agent.id})`, syscall: r.syscall, target: r.target, from: { effect: r.effect, rule: r.rule }, to: { effect: r.shadow.effect, rule: r.shadow.rule } });
+  }
+  printChanges(io, args.flags.has("--json"), { file, verified: result.ok, decided }, changed, `${decided} syscall(s) decided: the shadow policy decided ${changed.length} otherwise`);
+  return warnUnlessOk(io, file, result);
+}
+
+/** The one format of replay and shadow: each change, then how often each kind of change happened. */
+function printChanges(io: Io, json: boolean, head: Record<string, unknown>, changed: Change[], summary: string): void {
+  const byRule = new Map<string, { syscall: string; from: Change["from"]; to: Change["to"]; count: number; first: number }>();
+  for (const c of changed) {
+    const key = JSON.stringify([c.syscall, c.from, c.to]);
+    const k = byRule.get(key);
+    if (k) k.count++; else byRule.set(key, { syscall: c.syscall, from: c.from, to: c.to, count: 1, first: c.seq });
+  }
+  const kinds = [...byRule.values()].sort((a, b) => b.count - a.count || a.first - b.first);
+  if (json) { io.out(JSON.stringify({ ...head, changed, byRule: kinds })); return; }
+  const d = (x: Change["from"]) => `${x.effect} rule=${x.rule ?? "-"}`;
+  for (const c of changed) io.out(`#${c.seq}  ${c.agent}  ${c.syscall} ${c.target}  ${d(c.from)} -> ${d(c.to)}`);
+  for (const k of kinds) io.out(`${String(k.count).padStart(6)} × ${k.syscall}  ${d(k.from)} -> ${d(k.to)}  (first #${k.first})`);
+  io.out(summary);
 }
 
 interface Change {

@@ -1,4 +1,4 @@
-// `acpc run agent.js --policy p.acp|p.wasm|p.bundle [--trust key.pub]… [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
+// `acpc run agent.js --policy p.acp|p.wasm|p.bundle [--trust key.pub]… [--shadow new.acp|new.bundle] [--input JSON] [--mount /mem/semantic=./dir[:ro]]…
 //  [--record flight.log] [--sign-key key.pem] [--tools tools.js] [--review approve|reject] [--json]`
 // Exit codes (DESIGN.md): 0 returned, 1 threw or crashed, 137 killed, 2 usage or compile errors.
 import { existsSync, readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import type { MountSpec } from "../../../runtime/kernel/create.js";
 import type { ToolSpec } from "../../../runtime/kernel/types.js";
 import { EXIT, UsageError, checkFlags, parseArgs, readText, type Io } from "../io.js";
 
-const VALUED = ["--policy", "--input", "--mount", "--record", "--sign-key", "--tools", "--review", "--name", "--role", "--tenant", "--manifest", "--trust"];
+const VALUED = ["--policy", "--input", "--mount", "--record", "--sign-key", "--tools", "--review", "--name", "--role", "--tenant", "--manifest", "--trust", "--shadow"];
 
 export async function runVerb(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, VALUED, ["--mount", "--trust"]);
@@ -39,6 +39,10 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   const trust = (args.multi.get("--trust") ?? []).map((k) => readText(resolve(io.cwd, k)));
   const policy = await policyFrom(resolve(io.cwd, policyArg), policyArg, args.flags.get("--manifest") as string | undefined, io, json, trust.length ? trust : undefined);
   if (!policy) return EXIT.usage;
+  // Shadow mode: a candidate decides beside the policy, without effect; its disagreements go in the log.
+  const shadowArg = args.flags.get("--shadow");
+  const shadow = typeof shadowArg === "string" ? await policyFrom(resolve(io.cwd, shadowArg), shadowArg, undefined, io, json, trust.length ? trust : undefined) : undefined;
+  if (shadow === null) return EXIT.usage;
   const mounts = mountsFrom(args.multi.get("--mount") ?? [], io.cwd);
   const tools = await toolsFrom(args.flags.get("--tools") as string | undefined, io.cwd);
   const record = args.flags.get("--record");
@@ -48,7 +52,7 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
   let kernel: Kernel;
   try {
     kernel = await Kernel.create({
-      policy, tools, mounts,
+      policy, tools, mounts, ...(shadow ? { shadow } : {}),
       recorder: typeof record === "string" ? { path: resolve(io.cwd, record), signKey } : { memory: true, signKey },
       onLog: (a, text) => { if (!json) io.err(`[${a.name}] ${text}`); },
     });
@@ -84,6 +88,10 @@ export async function runVerb(argv: string[], io: Io): Promise<number> {
     else if (exit.status === "killed") io.err(`killed by ${exit.signal}${exit.error ? `: ${exit.error.message}` : ""}`);
     else io.err(`crashed: ${exit.error?.name}: ${exit.error?.message}`);
     if (typeof record === "string") io.err(`flight recorder: ${record}`);
+    if (shadow) {
+      const n = kernel.shadowCounts().reduce((a, c) => a + c.count, 0);
+      io.err(`shadow policy ${shadow.manifest.policy}: decided ${n} syscall(s) otherwise${n && typeof record === "string" ? ` (acpc audit shadow ${record})` : ""}`);
+    }
   }
   return exit.status === "exited" ? EXIT.ok : exit.status === "killed" ? 137 : EXIT.failed;
 }
