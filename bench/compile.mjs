@@ -67,5 +67,5 @@ report({
   rows,
   phases,
   notes: phases.map((p) =>
-    `${p.n} rules, ${p.shape}: runs ${p.runsMs.join(", ")} ms; one run by phase: parse+check ${p.parseCheckMs} ms, asserts ${p.verifyMs} ms, plan ${p.planMs} ms, codegen ${p.emitMs} ms (${p.emitOptimizedMs} ms with binaryen -O2)`),
+    `${p.n} rules, ${p.shape}: runs ${p.runsMs.join(", ")} ms; one run by phase: parse+check ${p.parseCheckMs} ms, asserts ${p.verifyMs} ms, plan ${p.planMs} ms, codegen ${p.emitMs} ms (${p.emitOptimizedMs} ms with binaryen -O1)`),
 });
