@@ -258,3 +258,35 @@ describe("acpc audit replay", () => {
     expect(r.err[0]).toContain("deleted at line 6 (#5)");
   });
 });
+
+describe("acpc audit export", () => {
+  it("writes the records the log vouches for as JSON lines and as OTLP/JSON logs", async () => {
+    const d = await logDir();
+    const records = (await run(["audit", "show", "flight.log", "--json"], d));
+    expect(records.code).toBe(0);
+    const jsonl = await run(["audit", "export", "flight.log", "--format", "jsonl"], d);
+    expect(jsonl.code).toBe(0);
+    const lines = jsonl.out.join("\n").split("\n").map((l) => JSON.parse(l) as { seq: number; kind: string });
+    expect(lines.map((r) => r.seq)).toEqual(lines.map((_, i) => i));
+    expect(lines.at(-1)!.kind).toBe("seal");
+    expect((await run(["audit", "export", "flight.log", "--format", "otlp-json", "-o", "otlp.json"], d)).code).toBe(0);
+    const otlp = JSON.parse(readFileSync(join(d, "otlp.json"), "utf8"));
+    const logs = otlp.resourceLogs[0].scopeLogs[0].logRecords as { timeUnixNano: string; eventName: string; body: { stringValue: string }; attributes: { key: string; value: Record<string, unknown> }[] }[];
+    expect(logs).toHaveLength(lines.length);
+    for (const [i, l] of logs.entries()) {
+      expect(JSON.parse(l.body.stringValue)).toEqual(lines[i]);
+      expect(l.eventName).toBe(`acp.${lines[i]!.kind}`);
+      expect(BigInt(l.timeUnixNano)).toBe(BigInt((lines[i] as unknown as { ts: number }).ts) * 1_000_000n);
+    }
+    const denial = logs.find((l) => l.attributes.some((a) => a.key === "acp.effect" && a.value.stringValue === "deny"));
+    expect(denial).toMatchObject({ severityText: "WARN", eventName: "acp.syscall" });
+    // An edited log: what comes before the first bad record, and exit 1.
+    const path = join(d, "flight.log");
+    writeFileSync(path, readFileSync(path, "utf8").replace('"price":5', '"price":4'));
+    const bad = await run(["audit", "export", "flight.log", "--format", "jsonl"], d);
+    expect(bad.code).toBe(1);
+    expect(bad.out.join("\n").split("\n").length).toBeLessThan(lines.length);
+    expect(bad.err[0]).toContain("edited");
+  });
+});
+

@@ -111,12 +111,15 @@ export const BOOTSTRAP_SOURCE = `(() => {
   // An accessor, not a data property: QuickJS lets defineProperty replace a non-configurable data
   // property of the global object, but it keeps non-configurable accessors.
   defineProperty(globalThis, "sys", { get: () => sys, enumerable: false, configurable: false });
-  // console writes to the agent's log, as sys.log does.
-  const log = sys.log, console = freeze({ log, info: log, warn: log, error: log, debug: log });
-  defineProperty(globalThis, "console", { get: () => console, enumerable: false, configurable: false });
+  // console writes to the agent's log, as sys.log does (an agent that replaces it replaces its own).
+  const log = sys.log;
+  globalThis.console = freeze({ log, info: log, warn: log, error: log, debug: log });
   // Not in an agent's world (DESIGN.md, guest globals): shared memory and its atomics (the makings of
   // a timer finer than any clock it is given), and what lets code watch the garbage collector.
-  for (const name of ["SharedArrayBuffer", "Atomics", "WeakRef", "FinalizationRegistry"]) delete globalThis[name];
+  delete globalThis.SharedArrayBuffer;
+  delete globalThis.Atomics;
+  delete globalThis.WeakRef;
+  delete globalThis.FinalizationRegistry;
 
   // What the host needs to run main and read its outcome, captured here before agent code runs
   // (isolate.ts: main is started and its outcome read by the host, so none of that is compiled in

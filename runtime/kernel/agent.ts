@@ -7,6 +7,7 @@ import type { IsolateLimits } from "../isolate/limits.js";
 import type { ModuleSlot } from "../isolate/slot.js";
 import type { Policy } from "../policy/load.js";
 import type { AgentInfo, Decision, Request } from "../../stdlib/abi/types.js";
+import type { SyscallSpan, Telemetry } from "./telemetry.js";
 import { SyscallError, toSyscallError } from "./errors.js";
 import { LATER, translate, type EffectCtx, type Services, type Translation } from "./syscalls.js";
 import type { AgentExit, AgentState, PendingReview, SignalName, Violation } from "./types.js";
@@ -29,6 +30,8 @@ export interface AgentEnv {
    * where it decides otherwise, its decision goes in the record, and `onShadow` counts it. */
   shadow?: Policy;
   onShadow?(request: Request, decision: Decision, shadow: ShadowDecision): void;
+  /** OpenTelemetry, when the host registered an SDK (telemetry.ts). */
+  telemetry?: Telemetry | null;
   services: Services;
   recorder: FlightRecorder;
   limits: RateLimits;
@@ -327,6 +330,7 @@ export class Agent {
     const decision = this.decide(request);
     const shadow = this.env.shadow === undefined ? undefined : this.shadowOf(request, decision);
     const also = shadow === undefined ? NO_SHADOW : { shadow };
+    const span = this.env.telemetry ? this.env.telemetry.syscall(request, decision, this.info) : null;
     // Whatever the call reserved (a pipe message offered to this reader) goes back unless the effect runs.
     let ran = false;
     const abandon = (refused = false) => { if (!ran && t.ok) t.call.release?.(this.env.services, refused); };
@@ -335,6 +339,7 @@ export class Agent {
       this.violate({ syscall: request.syscall, target: request.target, effect: decision.effect === "allow" ? "kill" : decision.effect, rule: decision.rule, outcome: "killed", signal: "SIGTRUST" });
       this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false }, ...also }));
       this.note(this.env.recorder.append({ kind: "log", agent: this.who(), text: `kernel: cross-tenant ${request.syscall} into tenant ${JSON.stringify(t.call.crossTenant)} not allowed by any rule` }));
+      span?.end("killed");
       this.signal("SIGTRUST", "kernel");
       return "killed";
     }
@@ -342,6 +347,7 @@ export class Agent {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "kill", rule: decision.rule, outcome: "killed" });
       this.note(this.env.recorder.syscall({ agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, outcome: { ok: false }, ...also }));
+      span?.end("killed");
       this.signal("SIGPOLICY", "policy");
       return "killed";
     }
@@ -351,22 +357,23 @@ export class Agent {
     if (decision.effect === "deny") {
       abandon(true);
       this.violate({ syscall: request.syscall, target: request.target, effect: "deny", rule: decision.rule, outcome: "EPERM" });
-      return this.answered(request, decision, reply, undefined, denied(request, decision), shadow);
+      return this.answered(request, decision, reply, undefined, denied(request, decision), shadow, span);
     }
-    if (decision.effect === "allow" && !t.ok) return this.answered(request, decision, reply, undefined, new SyscallError("EINVAL", "malformed syscall"), shadow);
+    if (decision.effect === "allow" && !t.ok) return this.answered(request, decision, reply, undefined, new SyscallError("EINVAL", "malformed syscall"), shadow, span);
     if (decision.effect === "allow" && t.ok && t.call.now) {
       let out: string | undefined | typeof LATER;
-      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(request, decision, reply, undefined, toSyscallError(e), shadow); }
-      if (out !== LATER) return this.answered(request, decision, reply, out, undefined, shadow);
+      try { out = t.call.now(this.env.services); } catch (e) { return this.answered(request, decision, reply, undefined, toSyscallError(e), shadow, span); }
+      if (out !== LATER) return this.answered(request, decision, reply, out, undefined, shadow, span);
     }
     const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision, ...also };
-    return this.withEffect(rec, request, decision, t as Translation & { ok: true }, reply, abandon, () => { ran = true; });
+    return this.withEffect(rec, request, decision, t as Translation & { ok: true }, reply, abandon, () => { ran = true; }, span);
   }
 
   /** A syscall answered in its own record (see gate): recorded with its outcome (`err`, else the
    * answer `payload`), then answered — in the call with a memory recorder, once the record is
    * durable with a file recorder. */
-  private answered(request: Request, decision: Decision, reply: Reply, payload: string | undefined, err?: SyscallError, shadow?: ShadowDecision): "pending" {
+  private answered(request: Request, decision: Decision, reply: Reply, payload: string | undefined, err?: SyscallError, shadow?: ShadowDecision, span?: SyscallSpan | null): "pending" {
+    span?.end(err?.code);
     const rec: SyscallInput = { agent: this.who(), syscall: request.syscall, target: request.target, args: request.args, decision,
       outcome: err === undefined ? { ok: true, answer: payload } : { ok: false, errno: err.code } };
     if (shadow !== undefined) rec.shadow = shadow;
@@ -394,7 +401,7 @@ export class Agent {
 
   /** A syscall with an effect (or one stopped for review): its intent is recorded, and durable,
    * before the effect starts; a `complete` record follows the effect. */
-  private withEffect(rec: SyscallInput, request: Request, decision: Decision, t: Translation & { ok: true }, reply: Reply, abandon: (refused?: boolean) => void, started: () => void): "pending" {
+  private withEffect(rec: SyscallInput, request: Request, decision: Decision, t: Translation & { ok: true }, reply: Reply, abandon: (refused?: boolean) => void, started: () => void, span: SyscallSpan | null): "pending" {
     const begun = performance.now();
     this.inFlight++;
     const recorder = this.env.recorder;
@@ -402,6 +409,7 @@ export class Agent {
     const finish = (ok: boolean, payload: string | undefined, err?: SyscallError) => {
       abandon(false);
       this.inFlight--;
+      span?.end(err?.code);
       if (seq >= 0) {
         const done = { of: seq, ok, errno: err?.code ?? null, answer: payload, durationMs: Math.round((performance.now() - begun) * 1000) / 1000 };
         if (!recorder.immediate) this.note(recorder.complete(done));
@@ -423,7 +431,7 @@ export class Agent {
     };
     const proceed = (ack: Ack) => {
       seq = ack.seq;
-      if (this.exitValue) { abandon(false); this.inFlight--; return; }
+      if (this.exitValue) { abandon(false); this.inFlight--; span?.end("killed"); return; }
       if (decision.effect === "allow") return run();
       // stop: the agent waits in SIGSTOP until an operator approves (the syscall runs) or rejects it.
       this.reviews.push({ review: { syscall: request.syscall, target: request.target, rule: decision.rule, args: request.args ?? null }, seq, proceed: run, refuse, abandon,
@@ -566,6 +574,7 @@ export class Agent {
   /** The one way an agent ends: stop the guest, free the isolate, record, tell the waiters. */
   end(status: AgentExit["status"], signal: SignalName | null, error: AgentExit["error"], result: unknown = null): void {
     if (this.exitValue) return;
+    if (status === "killed") this.env.telemetry?.killed(signal, error?.code ?? null);
     this.isolate.kill();
     clearTimeout(this.termTimer);
     for (const r of this.reviews.splice(0)) r.abandon(false);

@@ -14,6 +14,7 @@ import { SyscallError } from "./errors.js";
 import { isWellFormed } from "../../stdlib/utf8.js";
 import { DEFAULT_NET_LIMITS, type NetLimits } from "../net/fetch.js";
 import type { FileSystem, Services } from "./syscalls.js";
+import { openTelemetry } from "./telemetry.js";
 import type { RollbackReport, SpawnOptions, ToolSpec } from "./types.js";
 
 /** How often, for one syscall, the shadow policy decided `to` where the enforcing one decided `from`. */
@@ -256,6 +257,7 @@ export class KernelCore {
     return (this.shared ??= {
       policy: this.opts.policy,
       ...(this.opts.shadow ? { shadow: this.opts.shadow, onShadow: (request, decision, shadow) => this.countShadow(request.syscall, decision, shadow) } : {}),
+      telemetry: openTelemetry(() => this.scheduler.waiting),
       services: this.services,
       recorder: this.opts.recorder,
       limits: this.rateLimits,

@@ -42,6 +42,9 @@ export class Scheduler {
 
   constructor(private readonly baseQuantum = BASE_QUANTUM_TICKS) {}
 
+  /** Runnables waiting for a turn. */
+  get waiting(): number { return this.queue.length; }
+
   enqueue(r: Runnable): void {
     if (this.queued.has(r)) return;
     this.queued.add(r);

@@ -26,6 +26,7 @@ const USAGE = `usage: acpc audit verify <log> [--live] [--trust KEY.pub]... [--c
        acpc audit show <log> [--agent ID] [--seals] [--json]
        acpc audit replay <log> --policy <new.acp|new.wasm> [--manifest M] [--json]
        acpc audit shadow <log> [--json]                          what a shadow policy decided otherwise (run --shadow)
+       acpc audit export <log> --format jsonl|otlp-json [-o FILE]  the records verify vouches for, for a log system
 HEAD is SIZE:ROOT or a JSON file holding a head (a seal, a proof, or verify --json's output).
 acp-flight/1 logs: verify also takes --key-file F (their HMAC seals) and --expect-head HASH.`;
 
@@ -36,6 +37,7 @@ export async function auditVerb(argv: string[], io: Io): Promise<number> {
   if (sub === "show") return showLog(rest, io);
   if (sub === "replay") return replayLog(rest, io);
   if (sub === "shadow") return shadowLog(rest, io);
+  if (sub === "export") return exportLog(rest, io);
   throw new UsageError(sub ? `unknown audit command \`${sub}\`\n${USAGE}` : USAGE);
 }
 
@@ -194,6 +196,47 @@ function shadowLog(argv: string[], io: Io): number {
   }
   printChanges(io, args.flags.has("--json"), { file, verified: result.ok, decided }, changed, `${decided} syscall(s) decided: the shadow policy decided ${changed.length} otherwise`);
   return warnUnlessOk(io, file, result);
+}
+
+/**
+ * `audit export`: the records the log vouches for (those before the first bad one, if any; exit 1
+ * then), as JSON lines or as OTLP/JSON logs (one LogRecord a record: its time, its kind as the
+ * event name, its main fields as attributes, the record itself as the body), for log systems.
+ */
+function exportLog(argv: string[], io: Io): number {
+  const args = parseArgs(argv, ["--format", "-o"]);
+  checkFlags(args, ["--format", "-o", "--json"]);
+  const file = onePath(args.positional);
+  const format = args.flags.get("--format");
+  if (format !== "jsonl" && format !== "otlp-json") throw new UsageError("export needs --format jsonl or --format otlp-json");
+  const { result, records } = read(io, file, { live: true });
+  const text = format === "jsonl" ? records.map((r) => JSON.stringify(r) + "\n").join("") : JSON.stringify(otlpLogs(records)) + "\n";
+  const out = args.flags.get("-o");
+  if (typeof out === "string") {
+    try { writeFileSync(resolve(io.cwd, out), text); } catch (e) { throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    io.err(`${file}: ${records.length} record(s) exported as ${format} to ${out}`);
+  } else io.out(text.replace(/\n$/, ""));
+  return warnUnlessOk(io, file, result);
+}
+
+type OtlpValue = { stringValue: string } | { intValue: string } | { boolValue: boolean };
+function otlpLogs(records: readonly FlightRecord[]): unknown {
+  const attr = (key: string, v: unknown): { key: string; value: OtlpValue } | null =>
+    v === undefined || v === null ? null : { key, value: typeof v === "number" ? { intValue: String(v) } : typeof v === "boolean" ? { boolValue: v } : { stringValue: String(v) } };
+  const logRecords = records.map((r) => {
+    const x = r as unknown as Record<string, unknown> & { agent?: { id: string; name: string; tenant: string } };
+    const attributes = [
+      attr("acp.kind", r.kind), attr("acp.seq", r.seq), attr("acp.syscall", x.syscall), attr("acp.target", x.target), attr("acp.effect", x.effect),
+      attr("acp.rule", x.rule), attr("acp.errno", x.errno), attr("acp.ok", x.ok), attr("acp.agent.id", x.agent?.id), attr("acp.agent.name", x.agent?.name), attr("acp.tenant", x.agent?.tenant),
+    ].filter((a) => a !== null);
+    const denied = x.effect === "deny" || x.effect === "kill";
+    return {
+      timeUnixNano: `${BigInt(Math.round(r.ts)) * 1_000_000n}`, eventName: `acp.${r.kind}`,
+      severityNumber: denied ? 13 : 9, severityText: denied ? "WARN" : "INFO",
+      body: { stringValue: JSON.stringify(r) }, attributes,
+    };
+  });
+  return { resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "agent-control-plane" } }] }, scopeLogs: [{ scope: { name: "acp.flight-recorder" }, logRecords }] }] };
 }
 
 /** The one format of replay and shadow: each change, then how often each kind of change happened. */
