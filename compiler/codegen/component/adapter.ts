@@ -3,12 +3,14 @@
 // It reads the request JSON in linear memory, checks and writes it exactly as the host's encoder
 // (stdlib/abi/encode.ts) does, from type tables laid out in static data, calls the module's
 // `decide`, and lays out the WIT record. No imports. What it cannot check exactly it refuses as a
-// violation with the reason `unsupported`: numbers past exact conversion, and net.fetch targets.
+// violation with the reason `unsupported`: numbers past exact conversion, and net.fetch targets
+// outside the subset of canonical URLs url.ts checks.
 import binaryen from "binaryen";
 import { SYSCALLS, type TypeDesc } from "../../../stdlib/abi/types.js";
 import type { DataBuilder } from "../data.js";
 import { Fn, MEM, i32c, load8, type Expr, type Local } from "../lib/dsl.js";
 import { J, addJsonReader, addObj, advance, align8, g, gset, isChar, peek } from "./json.js";
+import { URL_FN, URL_OK, URL_OUT, addUrlCheck } from "./url.js";
 
 const { i32, i64, f64, none } = binaryen;
 type M = binaryen.Module;
@@ -26,7 +28,7 @@ export interface AdapterShape {
 export const VIOLATION = {
   notJson: "E1020: the request is not JSON",
   refused: "E1021: the request is a violation without a rule (unknown syscall or target, ill-typed args or agent, a non-canonical path)",
-  unsupported: "E1022: unsupported by the component's adapter (a number it cannot convert exactly, a net.fetch target, or JSON nested deeper than 512); decided as a violation",
+  unsupported: "E1022: unsupported by the component's adapter (a number it cannot convert exactly, a net.fetch URL outside the forms it checks, or JSON nested deeper than 512); decided as a violation",
 } as const;
 
 const NUMBER = 0, STRING = 1, BOOL = 2, ENUM = 3, RECORD = 4, ARRAY = 5, NEVER = 6;
@@ -82,6 +84,7 @@ function lohi(packed: bigint): number[] {
 export function addComponentAdapter(m: M, data: DataBuilder, shape: AdapterShape, names: { decideFn: string; memEq: string; strEq: string; reqBase: string; auditBase: string }): void {
   addJsonReader(m);
   addObj(m, names.memEq);
+  addUrlCheck(m);
   m.addGlobal(F.uns, i32, true, i32c(m, 0));
   m.addGlobal(F.alloc, i32, true, i32c(m, 0));
   const t = new Tables(data);
@@ -90,6 +93,7 @@ export function addComponentAdapter(m: M, data: DataBuilder, shape: AdapterShape
   const top = packedList(["agent", "syscall", "target", "args"]);
   const agentNames = packedList(["id", "name", "role", "tenant", "labels"]);
   const sizeName = packedList(["size"]);
+  const netNames = packedList(["method", "size"]);
   const syscalls = packedList(SYSCALLS);
   const tools = targets(shape.tools.map((x) => ({ name: x.name, type: x.param })));
   const pipes = targets(shape.pipes.map((x) => ({ name: x.name, type: x.carries })));
@@ -290,6 +294,8 @@ export function addComponentAdapter(m: M, data: DataBuilder, shape: AdapterShape
     const code = f.local(i32), p = f.local(i32), pos = f.local(i32), bad = f.local(i32), i = f.local(i32), tptr = f.local(i32), tlen = f.local(i32), at = f.local(i32), table = f.local(i32), n = f.local(i32);
     const refuse = (cond: Expr) => f.returnIf(cond, i32c(m, REFUSED));
     const slot = (k: number) => w(i32c(m, out), 4 * k);
+    const method = f.local(i64), size = f.local(f64);
+    const NET_FETCH = SYSCALLS.indexOf("net.fetch");
     const found = f.label("found"), tl = f.label("target");
     const arg = () => [p.set(slot(3)), refuse(not(p.get())), gset(m, J.jp, p.get())];
     f.finish(F.run, i32, [
@@ -315,8 +321,9 @@ export function addComponentAdapter(m: M, data: DataBuilder, shape: AdapterShape
       m.i32.store(4, 4, R(), i32c(m, -1), MEM),
       store64(R(), packed(), 8),
       m.if(m.i32.lt_u(code.get(), i32c(m, 4)), refuse(not(call(F.path, [tptr.get(), tlen.get()])))),
-      // net.fetch needs the WHATWG URL parser, which the adapter does not have.
-      m.if(m.i32.eq(code.get(), i32c(m, SYSCALLS.indexOf("net.fetch"))), m.block(null, [gset(m, F.uns, i32c(m, 1)), m.return(i32c(m, REFUSED))])),
+      // A URL outside the subset url.ts checks might be canonical: unsupported, not refused.
+      m.if(m.i32.and(m.i32.eq(code.get(), i32c(m, NET_FETCH)), m.i32.ne(call(URL_FN, [tptr.get(), tlen.get()]), i32c(m, URL_OK))),
+        m.block(null, [gset(m, F.uns, i32c(m, 1)), m.return(i32c(m, REFUSED))])),
       // Keep args before agent() overwrites the shared slots.
       at.set(slot(3)),
       refuse(not(call(F.agent, [slot(0)]))),
@@ -329,6 +336,24 @@ export function addComponentAdapter(m: M, data: DataBuilder, shape: AdapterShape
         refuse(not(call(F.numAt))),
         at.set(call(J.reserve, [i32c(m, 8)])), refuse(not(at.get())),
         m.f64.store(0, 8, at.get(), g(m, J.num, f64), MEM),
+        store64(R(), m.i64.extend_u(at.get()), 56),
+      ])),
+      m.if(m.i32.eq(code.get(), i32c(m, NET_FETCH)), m.block(null, [
+        ...arg(),
+        refuse(not(isChar(m, 0x7b))),
+        m.drop(call(J.obj, [i32c(m, netNames), i32c(m, 8), i32c(m, 2), i32c(m, out + 16), i32c(m, 0)])),
+        p.set(w(i32c(m, out), 16)), refuse(not(p.get())), gset(m, J.jp, p.get()),
+        refuse(not(isChar(m, 0x22))), refuse(not(call(J.str))),
+        method.set(packed()),
+        size.set(m.f64.const(0)),
+        p.set(w(i32c(m, out), 20)),
+        m.if(p.get(), m.block(null, [gset(m, J.jp, p.get()), refuse(not(call(F.numAt))), size.set(g(m, J.num, f64))])),
+        at.set(call(J.reserve, [i32c(m, 40)])), refuse(not(at.get())),
+        store64(at.get(), method.get()),
+        store64(at.get(), g(m, URL_OUT.host, i64), 8),
+        m.f64.store(16, 8, at.get(), g(m, URL_OUT.port, f64), MEM),
+        store64(at.get(), g(m, URL_OUT.path, i64), 24),
+        m.f64.store(32, 8, at.get(), size.get(), MEM),
         store64(R(), m.i64.extend_u(at.get()), 56),
       ])),
       m.if(m.i32.or(m.i32.eq(code.get(), i32c(m, SYSCALLS.indexOf("tool.call"))), m.i32.or(m.i32.eq(code.get(), i32c(m, SYSCALLS.indexOf("pipe.send"))), m.i32.eq(code.get(), i32c(m, SYSCALLS.indexOf("pipe.recv"))))), m.block(null, [
