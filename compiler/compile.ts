@@ -20,6 +20,8 @@ export interface CompileOptions {
   verify?: boolean;
   /** Planner limit on one combined glob automaton; past it each glob is matched on its own. */
   maxCombinedStates?: number;
+  /** Also emit `componentCore`: the core module of the policy's component (compiler/component.ts). */
+  component?: boolean;
 }
 
 export interface CompileResult {
@@ -28,6 +30,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** The checked policy, for the interpreter and tools; null when it did not check. */
   checked: CheckedPolicy | null;
+  /** With `component`: the decision module with the JSON adapter of wit/policy.wit, for componentFromCore. */
+  componentCore?: Uint8Array;
 }
 
 /** Parses and checks only: what `acpc check` and the interpreter need. */
@@ -61,7 +65,9 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   const imports = WebAssembly.Module.imports(mod);
   if (imports.length) return fail([...diagnostics, diag("E0901", `internal error: the module imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")}`, wholeFile(file, source))]);
   const manifest = buildManifest(checked, emitted.wasm, emitted.abi, costBound(checked, p));
-  return { wasm: emitted.wasm, manifest, diagnostics: diagnostics.sort(compareDiagnostics), checked };
+  const result: CompileResult = { wasm: emitted.wasm, manifest, diagnostics: diagnostics.sort(compareDiagnostics), checked };
+  if (opts.component) result.componentCore = emitModule(checked, p, { optimize: opts.optimize ?? true, component: true }).wasm;
+  return result;
 }
 
 function wholeFile(file: string, source: string) {

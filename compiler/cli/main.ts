@@ -12,12 +12,15 @@ import { buildVerb } from "./verbs/build.js";
 import { serveVerb } from "./verbs/serve.js";
 import { mcpVerb } from "./verbs/mcp.js";
 import { lspVerb } from "./verbs/lsp.js";
+import { witVerb } from "./verbs/wit.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 const USAGE = `usage: acpc <verb> [options]
 
 verbs:
-  compile <file|dir>... -o <dir>   compile policies to <name>.wasm + <name>.manifest.json
+  compile <file|dir>... -o <dir> [--component]
+                                   compile policies to <name>.wasm + <name>.manifest.json (and with
+                                   --component <name>.component.wasm, a component of the world of acpc wit)
   check <file|dir>...              parse, type-check and verify without writing anything
   fmt [--check] <file|dir>...      rewrite policies in the canonical layout
   test <file|dir>...               run conformance case files; ends with "N passed, N failed"
@@ -31,6 +34,7 @@ verbs:
                                    --live for a log still written, --consistency HEAD), prove a record
                                    or the log's growth, print it (--agent ID), or re-decide it under
                                    --policy <p.acp|p.wasm>
+  wit                              the WIT world acp:policy/decider@0.1.0 every policy component implements
   keygen -o NAME                   an ed25519 key pair (NAME.pem, NAME.pub) for signing seals and bundles
   build <p.acp> -o <p.bundle> [--sign-key key.pem]
                                    one file with the module, its manifest and provenance, signed with the key
@@ -60,6 +64,7 @@ VERBS.serve = serveVerb;
 VERBS.mcp = mcpVerb;
 VERBS.lsp = lspVerb;
 VERBS.build = buildVerb;
+VERBS.wit = witVerb;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [verb, ...rest] = argv;

@@ -9,6 +9,7 @@ import { DataBuilder } from "./data.js";
 import { ExprLowering, GLOBALS, HDR, type CodegenCtx } from "./expr.js";
 import { Fn, MEM } from "./lib/dsl.js";
 import { addWasmLib } from "./wasm-lib.js";
+import { addComponentAdapter } from "./component/adapter.js";
 import { compileGlob } from "../../stdlib/automata/compile.js";
 import { isPatternError } from "../../stdlib/automata/errors.js";
 
@@ -18,16 +19,23 @@ const PAGE = 65536;
 
 export interface Emitted { wasm: Uint8Array; abi: AbiDesc; text?: string }
 
-export function emitModule(cp: CheckedPolicy, plan: Plan, opts: { optimize?: boolean } = {}): Emitted {
+export interface EmitOptions {
+  optimize?: boolean;
+  /** Emit the core module of a component (wit/policy.wit): the JSON adapter's `decide` and
+   * `cabi_realloc` are exported instead of the ABI's `decide`, `req_base` and `audit_base`. */
+  component?: boolean;
+}
+
+export function emitModule(cp: CheckedPolicy, plan: Plan, opts: EmitOptions = {}): Emitted {
   const m = new binaryen.Module();
   try {
-    return build(m, cp, plan, opts.optimize ?? true);
+    return build(m, cp, plan, opts.optimize ?? true, opts.component ?? false);
   } finally {
     m.dispose();
   }
 }
 
-function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: boolean): Emitted {
+function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: boolean, component: boolean): Emitted {
   const data = new DataBuilder();
   const lib = addWasmLib(m);
   const ctx: CodegenCtx = { m, lib, data, agentReads: new Set() };
@@ -173,18 +181,24 @@ function build(m: binaryen.Module, cp: CheckedPolicy, plan: Plan, optimize: bool
     m.if(m.i32.ge_u(sc.get(), m.i32.const(SYSCALLS.length)), m.return(pack(violation, -1))),
     dispatchTo(sc.get()),
   ]);
-  m.addFunctionExport("decide", "decide");
+  if (!component) m.addFunctionExport("decide", "decide");
 
   m.addTable(TABLE, entries.length, entries.length);
   m.addActiveElementSegment(TABLE, "dispatch_elems", entries, m.i32.const(0));
 
+  if (component) {
+    addComponentAdapter(m, data, { tools: cp.tools, pipes: cp.pipes, ruleIds: cp.rules.map((r) => r.id), violationRank: violation, auditMax },
+      { decideFn: "decide", memEq: lib.memEq, strEq: lib.strEq, reqBase: GLOBALS.reqBase, auditBase: GLOBALS.auditBase });
+  }
   // Static data is complete: place the audit area after it, then the request.
   const audit = data.bytes(new Uint8Array(4 + 4 * Math.max(auditMax, 1)), 8);
   const reqBase = (data.end() + 7) & ~7;
   m.addGlobal(GLOBALS.reqBase, i32, false, m.i32.const(reqBase));
   m.addGlobal(GLOBALS.auditBase, i32, false, m.i32.const(audit));
-  m.addGlobalExport(GLOBALS.reqBase, GLOBALS.reqBase);
-  m.addGlobalExport(GLOBALS.auditBase, GLOBALS.auditBase);
+  if (!component) {
+    m.addGlobalExport(GLOBALS.reqBase, GLOBALS.reqBase);
+    m.addGlobalExport(GLOBALS.auditBase, GLOBALS.auditBase);
+  }
   const pages = Math.ceil((reqBase + PAGE) / PAGE);
   m.setMemory(pages, 65536, "memory", data.segments().map((s) => ({ offset: m.i32.const(s.offset), data: s.data, passive: false })), false, false, MEM);
 

@@ -2,12 +2,20 @@
 // linear memory. A module instance fails badly near its 2 GB limit (a signature-mismatch trap, not
 // a clean out-of-memory), so the pool caps the runtimes each instance holds and opens another, and
 // each instance's memory is capped below that (runtime/isolate/heap-limit.ts).
-import { newQuickJSWASMModule } from "quickjs-emscripten";
+import { newQuickJSWASMModule, type QuickJSWASMModule } from "quickjs-emscripten";
 import { prepare, type Prepared } from "./prepared.js";
 import type { IsolateLimits } from "./limits.js";
 import type { ModuleSlot } from "./slot.js";
 
 export type { ModuleSlot };
+
+/** How a new QuickJS instance is made: compiled from the package's bytes by default; an edge
+ * worker, which cannot compile WASM at run time, gives one from a precompiled module (edge.ts). */
+let newQuickJS: () => Promise<QuickJSWASMModule> = newQuickJSWASMModule;
+
+export function useQuickJS(load: () => Promise<QuickJSWASMModule>): void {
+  newQuickJS = load;
+}
 
 /** Prepared runtimes kept per instance, made in idle turns after a spawn takes one. */
 export const SPARES_PER_MODULE = 2;
@@ -60,7 +68,7 @@ export class IsolatePool {
     if (slot) { slot.live++; return slot; }
     let pending = this.creating.get(tenant);
     if (!pending) {
-      pending = newQuickJSWASMModule().then((module) => {
+      pending = newQuickJS().then((module) => {
         const s: ModuleSlot = { module, tenant, live: 0, poisoned: false, leakedBytes: 0, retired: false, spares: [] };
         list.push(s);
         this.creating.delete(tenant);

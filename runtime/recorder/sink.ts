@@ -166,9 +166,10 @@ const newChunk = (n: number): Uint8Array => (nodeWrite && NodeBuf ? NodeBuf.allo
 
 /** Writes `text` as UTF-8 at `at`, returning the bytes written: Node's Buffer writer where there is
  * one (no view or result object per call), the Web encoder elsewhere. */
-const nodeWrite = NodeBuf?.prototype.utf8Write as ((this: Uint8Array, text: string, offset: number) => number) | undefined;
+const nodeWrite = NodeBuf?.prototype.utf8Write as ((this: Uint8Array, text: string, offset: number, length: number) => number) | undefined;
+// The length is given: workerd's Buffer defaults it to the whole buffer's and refuses it past `at`.
 const writeUtf8: (text: string, into: Uint8Array, at: number) => number = typeof nodeWrite === "function"
-  ? (text, into, at) => nodeWrite.call(into, text, at)
+  ? (text, into, at) => nodeWrite.call(into, text, at, into.length - at)
   : (text, into, at) => encoder.encodeInto(text, into.subarray(at)).written;
 
 /** Decodes bytes. */

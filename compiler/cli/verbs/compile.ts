@@ -1,7 +1,8 @@
-// `acpc compile <file|dir>... -o <dir>` and `acpc check <file|dir>...`.
+// `acpc compile [--component] <file|dir>... -o <dir>` and `acpc check <file|dir>...`.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compile } from "../../compile.js";
+import { componentFromCore } from "../../component.js";
 import { hasErrors, renderDiagnostic, type Diagnostic } from "../../../grammar/diagnostics.js";
 import { EXIT, UsageError, checkFlags, parseArgs, policyFiles, readText, type Io } from "../io.js";
 
@@ -15,9 +16,10 @@ function report(io: Io, ds: Diagnostic[], source: string): void {
   for (const d of ds) io.err(renderDiagnostic(d, source, { color: io.color }) + "\n");
 }
 
-export function compileVerb(argv: string[], io: Io): number {
+export async function compileVerb(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, ["-o", "--out"]);
-  checkFlags(args, ["-o", "--out", "--json", "--no-optimize"]);
+  checkFlags(args, ["-o", "--out", "--json", "--no-optimize", "--component"]);
+  const component = args.flags.has("--component");
   const outDir = (args.flags.get("-o") ?? args.flags.get("--out")) as string | undefined;
   if (!outDir) throw new UsageError("compile needs an output directory: acpc compile <file|dir> -o <dir>");
   if (args.positional.length === 0) throw new UsageError("compile needs at least one .acp file or directory");
@@ -30,7 +32,7 @@ export function compileVerb(argv: string[], io: Io): number {
   for (const f of files) {
     const source = readText(f);
     const rel = relative(io.cwd, f) || f;
-    const r = compile(source, { filename: rel, optimize: !args.flags.has("--no-optimize") });
+    const r = compile(source, { filename: rel, optimize: !args.flags.has("--no-optimize"), component });
     if (!json) report(io, r.diagnostics, source);
     if (!r.wasm || !r.manifest) {
       failed = true;
@@ -53,8 +55,16 @@ export function compileVerb(argv: string[], io: Io): number {
     writeFileSync(wasmPath, r.wasm);
     writeFileSync(manifestPath, JSON.stringify(r.manifest, null, 2) + "\n");
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(r.wasm));
-    results.push({ file: rel, ok: true, policy: name, wasm: relative(io.cwd, wasmPath), manifest: relative(io.cwd, manifestPath), bytes: r.wasm.length, imports, costBound: r.manifest.costBound.steps, diagnostics: r.diagnostics.map(jsonDiag) });
-    if (!json) io.out(`${rel} → ${relative(io.cwd, wasmPath)} (${r.wasm.length} bytes, ${r.manifest.rules.length} rules, ${imports.length} imports, cost bound ${r.manifest.costBound.steps} steps)`);
+    let componentPath: string | undefined;
+    if (component && r.componentCore) {
+      componentPath = join(outAbs, `${name}.component.wasm`);
+      writeFileSync(componentPath, await componentFromCore(r.componentCore));
+    }
+    results.push({
+      file: rel, ok: true, policy: name, wasm: relative(io.cwd, wasmPath), manifest: relative(io.cwd, manifestPath), bytes: r.wasm.length, imports, costBound: r.manifest.costBound.steps,
+      ...(componentPath ? { component: relative(io.cwd, componentPath) } : {}), diagnostics: r.diagnostics.map(jsonDiag),
+    });
+    if (!json) io.out(`${rel} → ${relative(io.cwd, wasmPath)} (${r.wasm.length} bytes, ${r.manifest.rules.length} rules, ${imports.length} imports, cost bound ${r.manifest.costBound.steps} steps)${componentPath ? `, ${relative(io.cwd, componentPath)} (world acp:policy/decider@0.1.0)` : ""}`);
   }
   if (json) io.out(JSON.stringify({ ok: !failed, results }));
   return failed ? EXIT.failed : EXIT.ok;
