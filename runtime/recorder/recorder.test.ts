@@ -166,7 +166,8 @@ describe("FlightRecorder in memory", () => {
     expect(cp.size).toBe(2504);
     expect(rec.lines()).toEqual(all.slice(2504));
     expect(rec.recordsFrom(0)).toEqual(rec.records());
-    expect(rec.stats().heldBytes!).toBeLessThan(full / 2 + 1_100_000);
+    // Half of it and the chunk being filled, and one released chunk kept to take the next lines.
+    expect(rec.stats().heldBytes!).toBeLessThan(full / 2 + 1_100_000 + (1 << 20));
     // What is left verifies only as the continuation it is, and still catches an edit.
     expect(verify(rec.lines())).toMatchObject({ ok: false });
     expect(verify(rec.lines(), { after: cp, live: true })).toMatchObject({ ok: true, records: all.length - 2504 });

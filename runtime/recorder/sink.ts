@@ -83,9 +83,9 @@ export class MemorySink {
     }
   }
 
-  /** Bytes of the chunks still held. */
+  /** Bytes of the chunks still held (the spare one too). */
   heldBytes(): number {
-    let n = 0;
+    let n = this.spare?.length ?? 0;
     for (const c of this.chunks) n += c.bytes.length;
     return n;
   }
